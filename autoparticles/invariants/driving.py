@@ -1,0 +1,157 @@
+"""The four Galilean invariants a driving particle sees of a neighbour (specs/driving.md).
+
+For the pair (i, j): r = x_j - x_i (minimum image), u = v_j - v_i.
+  I1 gap             clip(|r| - 2R, 0, r_s) / r_s
+  I2 closing rate    (r·u) / |r| / (2 v_max)          negative = approaching
+  I3 transverse rate (r×u) / |r| / (2 v_max)          sign says which way to dodge
+  I4 urgency         exp(-τc / τ0), τc the disk time to collision (0 if none)
+All four are unchanged by a global translation, boost or rotation and by swapping i and j.
+"""
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from autoparticles.invariants.neighbours import NeighbourList
+from autoparticles.invariants.space import as_kernel_box, check_positions, minimum_image
+
+RULES = {"nearest": 0, "most_urgent": 1, "k_nearest": 2}
+NO_NEIGHBOUR = (1.0, 0.0, 0.0, 0.0)
+"""Observation of an empty sensing disk."""
+
+
+@numba.njit(cache=True, inline="always")
+def ttc_scalar(rx, ry, ux, uy, contact):
+    """Time until two disks at separation r with relative velocity u touch (|r| = contact);
+    inf when they never do or the contact lies in the past."""
+    uu = ux * ux + uy * uy
+    if uu == 0.0:
+        return np.inf
+    ru = rx * ux + ry * uy
+    disc = ru * ru - uu * (rx * rx + ry * ry - contact * contact)
+    if disc < 0.0:
+        return np.inf
+    tau = (-ru - np.sqrt(disc)) / uu
+    return tau if tau > 0.0 else np.inf
+
+
+def time_to_collision(r, u, radius: float) -> np.ndarray:
+    """Vectorised disk time to collision; r, u: (..., 2); returns (...,), inf for none."""
+    r, u = np.asarray(r, dtype=np.float64), np.asarray(u, dtype=np.float64)
+    uu = np.einsum("...d,...d->...", u, u)
+    ru = np.einsum("...d,...d->...", r, u)
+    rr = np.einsum("...d,...d->...", r, r)
+    disc = ru * ru - uu * (rr - 4.0 * radius * radius)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau = (-ru - np.sqrt(np.maximum(disc, 0.0))) / uu
+    return np.where((disc >= 0) & (uu > 0) & (tau > 0), tau, np.inf)
+
+
+@numba.njit(cache=True, inline="always")
+def _write_features(out, row, col, rx, ry, ux, uy, dist, tau, radius, sensing, vmax, tau0):
+    gap = min(max(dist - 2.0 * radius, 0.0), sensing)
+    out[row, col] = gap / sensing
+    out[row, col + 1] = (rx * ux + ry * uy) / dist / (2.0 * vmax)
+    out[row, col + 2] = (rx * uy - ry * ux) / dist / (2.0 * vmax)
+    out[row, col + 3] = np.exp(-tau / tau0) if np.isfinite(tau) else 0.0
+
+
+@numba.njit(cache=True)
+def _driving_kernel(x, v, box, indptr, indices, radius, sensing, vmax, tau0, rule, k,
+                    out, chosen, direction):
+    n = x.shape[0]
+    best_d = np.empty(k)
+    best_j = np.empty(k, dtype=np.int64)
+    for i in range(n):
+        nearest, nearest_d = -1, np.inf
+        urgent, urgent_tau = -1, np.inf
+        best_d[:] = np.inf
+        best_j[:] = -1
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+            dist = np.sqrt(rx * rx + ry * ry)
+            if dist >= sensing or dist == 0.0:
+                continue
+            if dist < nearest_d or (dist == nearest_d and j < nearest):
+                nearest, nearest_d = j, dist
+            if rule == 1:
+                tau = ttc_scalar(rx, ry, v[j, 0] - v[i, 0], v[j, 1] - v[i, 1], 2.0 * radius)
+                if tau < urgent_tau or (tau == urgent_tau and tau < np.inf and j < urgent):
+                    urgent, urgent_tau = j, tau
+            elif rule == 2:
+                slot = k
+                while slot > 0 and (dist < best_d[slot - 1]):
+                    slot -= 1
+                if slot < k:
+                    for s in range(k - 1, slot, -1):
+                        best_d[s], best_j[s] = best_d[s - 1], best_j[s - 1]
+                    best_d[slot], best_j[slot] = dist, j
+        pick = urgent if urgent >= 0 else nearest
+        if rule == 2:
+            for s in range(k):
+                _fill_one(x, v, box, i, best_j[s], out, 4 * s, radius, sensing, vmax, tau0)
+        else:
+            _fill_one(x, v, box, i, pick, out, 0, radius, sensing, vmax, tau0)
+        chosen[i] = pick
+        if pick >= 0:
+            rx = minimum_image(x[pick, 0] - x[i, 0], box[0])
+            ry = minimum_image(x[pick, 1] - x[i, 1], box[1])
+            norm = np.sqrt(rx * rx + ry * ry)
+            direction[i, 0], direction[i, 1] = rx / norm, ry / norm
+        else:
+            direction[i, 0], direction[i, 1] = 0.0, 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _fill_one(x, v, box, i, j, out, col, radius, sensing, vmax, tau0):
+    if j < 0:
+        out[i, col], out[i, col + 1], out[i, col + 2], out[i, col + 3] = 1.0, 0.0, 0.0, 0.0
+        return
+    rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+    ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+    ux, uy = v[j, 0] - v[i, 0], v[j, 1] - v[i, 1]
+    dist = np.sqrt(rx * rx + ry * ry)
+    tau = ttc_scalar(rx, ry, ux, uy, 2.0 * radius)
+    _write_features(out, i, col, rx, ry, ux, uy, dist, tau, radius, sensing, vmax, tau0)
+
+
+@dataclass(frozen=True)
+class DrivingObservation:
+    """features: (N, 4) or (N, 4K) float64; neighbour: (N,) index of the watched neighbour
+    (-1: none in range); direction: (N, 2) unit vector r̂ towards it (zeros: none)."""
+
+    features: np.ndarray
+    neighbour: np.ndarray
+    direction: np.ndarray
+
+
+def driving_invariants(positions, velocities, nlist: NeighbourList, radius: float = 0.5,
+                       sensing: float = 5.0, v_max: float = 2.0, tau0: float = 2.0,
+                       rule: str = "most_urgent", k: int = 4) -> DrivingObservation:
+    """Invariants of every particle's watched neighbour(s), one numba call for all particles.
+
+    positions, velocities: (N, 2); nlist: an up-to-date 2-D NeighbourList with
+    cutoff >= sensing; rule: 'most_urgent', 'nearest' or 'k_nearest' (K neighbours by distance).
+    """
+    x = check_positions(positions, "positions", dim=2)
+    v = check_positions(velocities, "velocities", dim=2)
+    if v.shape != x.shape:
+        raise ValueError(f"velocities shape {v.shape} differs from positions shape {x.shape}")
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {sorted(RULES)}, got {rule!r}")
+    if nlist.cutoff < sensing:
+        raise ValueError(f"neighbour list cutoff {nlist.cutoff} is below the sensing radius {sensing}")
+    if len(nlist.indptr) != len(x) + 1:
+        raise ValueError("neighbour list was built for a different number of particles")
+    width = k if rule == "k_nearest" else 1
+    if width < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    out = np.empty((len(x), 4 * width))
+    chosen = np.empty(len(x), dtype=np.int64)
+    direction = np.empty((len(x), 2))
+    _driving_kernel(x, v, as_kernel_box(nlist.box, 2), nlist.indptr, nlist.indices, radius,
+                    sensing, v_max, tau0, RULES[rule], width, out, chosen, direction)
+    return DrivingObservation(out, chosen, direction)

@@ -1,0 +1,206 @@
+"""The one neighbour search: a cell list with a skin producing a full Verlet list.
+
+The list holds every pair (i, j), i != j, closer than `cutoff + skin`, from both sides, in
+compressed-row form: the neighbours of i are `indices[indptr[i]:indptr[i + 1]]`. It is rebuilt
+only when some particle has moved more than half the skin since the last build. A brute-force
+O(N²) twin (`brute_force_pairs`) exists for the tests.
+"""
+
+import itertools
+
+import numba
+import numpy as np
+
+from autoparticles.invariants.space import (
+    as_kernel_box,
+    check_box,
+    check_cutoff,
+    check_positions,
+    minimum_image,
+)
+
+
+def _grid(positions: np.ndarray, box: np.ndarray | None, cell_min: float):
+    """Origin (D,), cell size (D,) and cell counts (D,) of a grid with cells >= cell_min."""
+    if box is not None:
+        ncell = np.maximum(1, np.floor(box / cell_min).astype(np.int64))
+        return np.zeros_like(box), box / ncell, ncell
+    low = positions.min(axis=0)
+    extent = positions.max(axis=0) - low + 1e-9
+    ncell = np.maximum(1, np.floor(extent / cell_min).astype(np.int64))
+    budget = max(1, 4 * len(positions))
+    while np.prod(ncell) > budget:
+        ncell = np.maximum(1, ncell // 2)
+    return low, extent / ncell, ncell
+
+
+def _neighbour_cells(ncell: np.ndarray, periodic: bool) -> np.ndarray:
+    """(C, 3^D) flat indices of each cell's distinct neighbour cells, padded with -1."""
+    dim = len(ncell)
+    index = np.stack(np.unravel_index(np.arange(np.prod(ncell)), ncell), axis=1)
+    offsets = np.array(list(itertools.product((-1, 0, 1), repeat=dim)))
+    near = index[:, None, :] + offsets[None, :, :]
+    if periodic:
+        valid = np.ones(near.shape[:2], dtype=bool)
+        near = np.mod(near, ncell)
+    else:
+        valid = np.all((near >= 0) & (near < ncell), axis=2)
+        near = np.clip(near, 0, ncell - 1)
+    flat = np.ravel_multi_index(tuple(near.transpose(2, 0, 1)), ncell)
+    flat = np.where(valid, flat, -1)
+    flat.sort(axis=1)
+    duplicate = np.zeros_like(valid)
+    duplicate[:, 1:] = flat[:, 1:] == flat[:, :-1]
+    flat[duplicate] = -1
+    return flat
+
+
+@numba.njit(cache=True)
+def _cell_of(positions, origin, cell_size, ncell, periodic):
+    n, dim = positions.shape
+    cells = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        flat = 0
+        for d in range(dim):
+            c = int(np.floor((positions[i, d] - origin[d]) / cell_size[d]))
+            if periodic:
+                c = c % ncell[d]
+            else:
+                c = min(max(c, 0), ncell[d] - 1)
+            flat = flat * ncell[d] + c
+        cells[i] = flat
+    return cells
+
+
+@numba.njit(cache=True)
+def _scan_pairs(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_cells,
+                indptr, indices, fill):
+    """Count (fill=False, into indptr[i+1]) or write (fill=True) each row of the full list."""
+    n, dim = positions.shape
+    for i in range(n):
+        count = 0
+        start = indptr[i]
+        for k in range(neighbour_cells.shape[1]):
+            cc = neighbour_cells[cells[i], k]
+            if cc < 0:
+                continue
+            for p in range(cell_start[cc], cell_start[cc + 1]):
+                j = cell_atoms[p]
+                if j == i:
+                    continue
+                d2 = 0.0
+                for d in range(dim):
+                    delta = minimum_image(positions[j, d] - positions[i, d], box[d])
+                    d2 += delta * delta
+                if d2 < rlist2:
+                    if fill:
+                        indices[start + count] = j
+                    count += 1
+        if not fill:
+            indptr[i + 1] = count
+
+
+@numba.njit(cache=True)
+def _max_shift2(positions, reference, box):
+    n, dim = positions.shape
+    worst = 0.0
+    for i in range(n):
+        d2 = 0.0
+        for d in range(dim):
+            delta = minimum_image(positions[i, d] - reference[i, d], box[d])
+            d2 += delta * delta
+        worst = max(worst, d2)
+    return worst
+
+
+class NeighbourList:
+    """Full Verlet list on a cell list, with a skin.
+
+    cutoff: interaction range; skin: extra margin so the list stays valid until a particle
+    moved skin/2 (shrunk so that cutoff + skin <= L/2 in a periodic box); box: None for free
+    space or (D,) edges; reorder: when True, each rebuild sorts particles by cell and
+    `update` returns the permutation the caller must apply to its own arrays.
+    """
+
+    def __init__(self, cutoff: float, box=None, skin: float | None = None, dim: int = 2,
+                 reorder: bool = False):
+        self.box = check_box(box, dim)
+        self.dim = dim
+        self.cutoff = check_cutoff(cutoff, self.box)
+        skin = 0.2 * cutoff if skin is None else float(skin)
+        if skin < 0:
+            raise ValueError(f"skin must be >= 0, got {skin}")
+        if self.box is not None:
+            skin = min(skin, 0.5 * self.box.min() - self.cutoff)
+        self.skin = skin
+        self.reorder = reorder
+        self.indptr = np.zeros(1, dtype=np.int64)
+        self.indices = np.zeros(0, dtype=np.int64)
+        self.builds = 0
+        self._reference: np.ndarray | None = None
+
+    @property
+    def list_range(self) -> float:
+        return self.cutoff + self.skin
+
+    def needs_rebuild(self, positions: np.ndarray) -> bool:
+        if self._reference is None or self._reference.shape != positions.shape:
+            return True
+        shift2 = _max_shift2(positions, self._reference, as_kernel_box(self.box, self.dim))
+        return shift2 > (0.5 * self.skin) ** 2
+
+    def update(self, positions) -> np.ndarray | None:
+        """Rebuild when needed. Returns the applied cell-order permutation (reorder=True and
+        a rebuild happened: apply `arr = arr[perm]` to every per-particle array), else None."""
+        positions = check_positions(positions, dim=self.dim)
+        if not self.needs_rebuild(positions):
+            return None
+        return self.build(positions)
+
+    def build(self, positions) -> np.ndarray | None:
+        positions = check_positions(positions, dim=self.dim)
+        periodic = self.box is not None
+        origin, size, ncell = _grid(positions, self.box, self.list_range)
+        cells = _cell_of(positions, origin, size, ncell, periodic)
+        perm = None
+        if self.reorder:
+            perm = np.argsort(cells, kind="stable")
+            positions, cells = positions[perm], cells[perm]
+        order = np.argsort(cells, kind="stable")
+        cell_start = np.searchsorted(cells[order], np.arange(np.prod(ncell) + 1))
+        neighbour_cells = _neighbour_cells(ncell, periodic)
+        box = as_kernel_box(self.box, self.dim)
+        indptr = np.zeros(len(positions) + 1, dtype=np.int64)
+        args = (positions, box, self.list_range ** 2, cells, cell_start, order, neighbour_cells)
+        _scan_pairs(*args, indptr, self.indices, False)
+        np.cumsum(indptr, out=indptr)
+        indices = np.empty(indptr[-1], dtype=np.int64)
+        _scan_pairs(*args, indptr, indices, True)
+        self.indptr, self.indices = indptr, indices
+        self._reference = positions.copy()
+        self.builds += 1
+        return perm
+
+    def pairs_within(self, positions, radius: float) -> tuple[np.ndarray, np.ndarray]:
+        """(i, j) index arrays of listed pairs closer than `radius` (<= cutoff + skin)."""
+        positions = check_positions(positions, dim=self.dim)
+        i = np.repeat(np.arange(len(positions)), np.diff(self.indptr))
+        j = self.indices
+        delta = positions[j] - positions[i]
+        if self.box is not None:
+            delta -= self.box * np.floor(delta / self.box + 0.5)
+        keep = np.einsum("pd,pd->p", delta, delta) < radius ** 2
+        return i[keep], j[keep]
+
+
+def brute_force_pairs(positions, radius: float, box=None) -> tuple[np.ndarray, np.ndarray]:
+    """All ordered pairs (i, j), i != j, closer than radius; O(N²) numpy (tests only)."""
+    positions = check_positions(positions)
+    box = check_box(box, positions.shape[1])
+    delta = positions[None, :, :] - positions[:, None, :]
+    if box is not None:
+        delta -= box * np.floor(delta / box + 0.5)
+    d2 = np.einsum("ijd,ijd->ij", delta, delta)
+    np.fill_diagonal(d2, np.inf)
+    i, j = np.nonzero(d2 < radius ** 2)
+    return i, j

@@ -1,0 +1,169 @@
+"""Species-resolved radial invariants of atoms (specs/water.md, "Invariants").
+
+For atom k and neighbour species B:  φ_{B,n}(k) = Σ_{j≠k, type(j)=B} g_n(d_kj) f_c(d_kj),
+with the smooth cutoff f_c(d) = ½(cos(πd/r_c) + 1) for d < r_c (0 beyond), minimum image, and a
+basis g_n of inverse powers (1 Å/d)^n or Gaussians exp(-η(d - r_n)²). Column a = B·nb + n.
+
+Gradients are analytic and returned per listed pair; `contract_gradient` applies the chain
+rule ∂/∂x_m Σ_k Σ_a W[k, a] φ_a(k) for any per-atom weights W (for a loss, W = ∂H/∂φ).
+"""
+
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from autoparticles.invariants.neighbours import NeighbourList
+from autoparticles.invariants.space import as_kernel_box, check_positions, minimum_image
+
+INVERSE, GAUSSIAN = 0, 1
+KINDS = {"inverse": INVERSE, "gaussian": GAUSSIAN}
+
+
+@dataclass(frozen=True)
+class RadialBasis:
+    """kind: 'inverse' (centres = powers n) or 'gaussian' (centres = r_n [Å], width eta
+    [1/Å²]); cutoff r_c [Å]."""
+
+    kind: str
+    centres: np.ndarray = field(repr=False)
+    cutoff: float = 6.0
+    eta: float = 0.0
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"basis kind must be one of {sorted(KINDS)}, got {self.kind!r}")
+        if not np.isfinite(self.cutoff) or self.cutoff <= 0:
+            raise ValueError(f"cutoff must be positive, got {self.cutoff}")
+        if self.kind == "gaussian" and self.eta <= 0:
+            raise ValueError(f"gaussian basis needs eta > 0, got {self.eta}")
+        object.__setattr__(self, "centres", np.asarray(self.centres, dtype=np.float64))
+
+    @classmethod
+    def inverse_powers(cls, cutoff: float = 6.0, powers=(1, 2, 3, 4, 6, 8, 10, 12)):
+        return cls("inverse", np.asarray(powers, dtype=np.float64), cutoff)
+
+    @classmethod
+    def gaussians(cls, cutoff: float = 6.0, count: int = 16, start: float = 0.8,
+                  stop: float | None = None, eta: float | None = None):
+        """`count` Gaussians centred on an even grid from `start` to `stop` (default: cutoff);
+        eta defaults to 1/(2 s²) with s the grid spacing."""
+        centres = np.linspace(start, cutoff if stop is None else stop, count)
+        spacing = centres[1] - centres[0] if count > 1 else 1.0
+        return cls("gaussian", centres, cutoff, 0.5 / spacing**2 if eta is None else eta)
+
+    @property
+    def size(self) -> int:
+        return len(self.centres)
+
+
+@numba.njit(cache=True, inline="always")
+def _basis_value_and_slope(kind, centre, eta, d):
+    if kind == INVERSE:
+        g = d ** (-centre)
+        return g, -centre * g / d
+    g = np.exp(-eta * (d - centre) ** 2)
+    return g, -2.0 * eta * (d - centre) * g
+
+
+@numba.njit(cache=True)
+def _radial_kernel(x, species, n_species, box, indptr, indices, kind, centres, eta, cutoff,
+                   phi, slope, unit):
+    nb = centres.shape[0]
+    for i in range(x.shape[0]):
+        for s in range(n_species * nb):
+            phi[i, s] = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+            rz = minimum_image(x[j, 2] - x[i, 2], box[2])
+            d = np.sqrt(rx * rx + ry * ry + rz * rz)
+            unit[p, 0], unit[p, 1], unit[p, 2] = rx / d, ry / d, rz / d
+            if d >= cutoff:
+                for n in range(nb):
+                    slope[p, n] = 0.0
+                continue
+            arg = np.pi * d / cutoff
+            fc = 0.5 * (np.cos(arg) + 1.0)
+            dfc = -0.5 * np.pi / cutoff * np.sin(arg)
+            col = species[j] * nb
+            for n in range(nb):
+                g, dg = _basis_value_and_slope(kind, centres[n], eta, d)
+                phi[i, col + n] += g * fc
+                slope[p, n] = dg * fc + g * dfc
+
+
+@dataclass(frozen=True)
+class RadialInvariants:
+    """values: (N, S·nb) φ; slope: (P, nb) dφ/dd of each listed pair p = (i, j) (zero beyond
+    the cutoff); unit: (P, 3) r̂ = (x_j - x_i)/d. Pairs follow the neighbour list's CSR order,
+    so ∂φ_{type(j)·nb+n}(i)/∂x_j = slope[p, n]·unit[p] = -∂/∂x_i of the same term."""
+
+    values: np.ndarray
+    slope: np.ndarray
+    unit: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    species: np.ndarray
+    n_species: int
+
+
+def radial_invariants(positions, species, nlist: NeighbourList, basis: RadialBasis,
+                      n_species: int = 2) -> RadialInvariants:
+    """φ for every atom. positions: (N, 3) [Å]; species: (N,) ints in [0, n_species);
+    nlist: an up-to-date 3-D NeighbourList with cutoff >= basis.cutoff."""
+    x = check_positions(positions, "positions", dim=3)
+    species = np.ascontiguousarray(species, dtype=np.int64)
+    if species.shape != (len(x),):
+        raise ValueError(f"species must have shape ({len(x)},), got {species.shape}")
+    if len(x) and (species.min() < 0 or species.max() >= n_species):
+        raise ValueError(f"species must lie in [0, {n_species}), got {species.min()}..{species.max()}")
+    if nlist.cutoff < basis.cutoff:
+        raise ValueError(f"neighbour list cutoff {nlist.cutoff} is below the basis cutoff {basis.cutoff}")
+    if len(nlist.indptr) != len(x) + 1:
+        raise ValueError("neighbour list was built for a different number of atoms")
+    nb = basis.size
+    phi = np.empty((len(x), n_species * nb))
+    slope = np.empty((len(nlist.indices), nb))
+    unit = np.empty((len(nlist.indices), 3))
+    _radial_kernel(x, species, n_species, as_kernel_box(nlist.box, 3), nlist.indptr,
+                   nlist.indices, KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff,
+                   phi, slope, unit)
+    return RadialInvariants(phi, slope, unit, nlist.indptr, nlist.indices, species, n_species)
+
+
+@numba.njit(cache=True)
+def _contract_kernel(indptr, indices, species, slope, unit, weights, self_only, out):
+    nb = slope.shape[1]
+    for i in range(indptr.shape[0] - 1):
+        gx = gy = gz = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            own = 0.0
+            other = 0.0
+            ci = species[i] * nb
+            cj = species[j] * nb
+            for n in range(nb):
+                own += weights[i, cj + n] * slope[p, n]
+                if not self_only:
+                    other += weights[j, ci + n] * slope[p, n]
+            c = -(own + other)
+            gx += c * unit[p, 0]
+            gy += c * unit[p, 1]
+            gz += c * unit[p, 2]
+        out[i, 0], out[i, 1], out[i, 2] = gx, gy, gz
+
+
+def contract_gradient(inv: RadialInvariants, weights, self_only: bool = False) -> np.ndarray:
+    """(N, 3) gradient ∂/∂x_m of Σ_k Σ_a weights[k, a] φ_a(k), weights held fixed.
+
+    self_only=True keeps only the terms of each atom's own invariants (∂φ(m)/∂x_m), the
+    'agent' reading in which an atom descends only its own loss."""
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    if weights.shape != inv.values.shape:
+        raise ValueError(f"weights must have shape {inv.values.shape}, got {weights.shape}")
+    out = np.empty((len(weights), 3))
+    _contract_kernel(inv.indptr, inv.indices, inv.species, inv.slope, inv.unit, weights,
+                     self_only, out)
+    return out
