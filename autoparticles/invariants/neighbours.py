@@ -6,6 +6,7 @@ only when some particle has moved more than half the skin since the last build. 
 O(N²) twin (`brute_force_pairs`) exists for the tests.
 """
 
+import functools
 import itertools
 
 import numba
@@ -34,8 +35,10 @@ def _grid(positions: np.ndarray, box: np.ndarray | None, cell_min: float):
     return low, extent / ncell, ncell
 
 
-def _neighbour_cells(ncell: np.ndarray, periodic: bool) -> np.ndarray:
+@functools.lru_cache(maxsize=16)
+def _neighbour_cells(shape: tuple[int, ...], periodic: bool) -> np.ndarray:
     """(C, 3^D) flat indices of each cell's distinct neighbour cells, padded with -1."""
+    ncell = np.array(shape)
     dim = len(ncell)
     index = np.stack(np.unravel_index(np.arange(np.prod(ncell)), ncell), axis=1)
     offsets = np.array(list(itertools.product((-1, 0, 1), repeat=dim)))
@@ -70,6 +73,36 @@ def _cell_of(positions, origin, cell_size, ncell, periodic):
             flat = flat * ncell[d] + c
         cells[i] = flat
     return cells
+
+
+@numba.njit(cache=True)
+def _bin_by_cell(cells, n_cells):
+    """Counting sort: (n_cells + 1) start offsets and the particle order grouped by cell."""
+    start = np.zeros(n_cells + 1, dtype=np.int64)
+    for c in cells:
+        start[c + 1] += 1
+    for c in range(n_cells):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    order = np.empty(cells.shape[0], dtype=np.int64)
+    for i in range(cells.shape[0]):
+        order[fill[cells[i]]] = i
+        fill[cells[i]] += 1
+    return start, order
+
+
+@numba.njit(cache=True)
+def _full_list(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_cells):
+    """CSR (indptr, indices) of all pairs closer than sqrt(rlist2), both directions."""
+    indptr = np.zeros(positions.shape[0] + 1, dtype=np.int64)
+    _scan_pairs(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_cells,
+                indptr, indptr[:0], False)
+    for i in range(positions.shape[0]):
+        indptr[i + 1] += indptr[i]
+    indices = np.empty(indptr[-1], dtype=np.int64)
+    _scan_pairs(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_cells,
+                indptr, indices, True)
+    return indptr, indices
 
 
 @numba.njit(cache=True)
@@ -162,21 +195,16 @@ class NeighbourList:
         periodic = self.box is not None
         origin, size, ncell = _grid(positions, self.box, self.list_range)
         cells = _cell_of(positions, origin, size, ncell, periodic)
+        n_cells = int(np.prod(ncell))
+        cell_start, order = _bin_by_cell(cells, n_cells)
         perm = None
         if self.reorder:
-            perm = np.argsort(cells, kind="stable")
+            perm = order
             positions, cells = positions[perm], cells[perm]
-        order = np.argsort(cells, kind="stable")
-        cell_start = np.searchsorted(cells[order], np.arange(np.prod(ncell) + 1))
-        neighbour_cells = _neighbour_cells(ncell, periodic)
-        box = as_kernel_box(self.box, self.dim)
-        indptr = np.zeros(len(positions) + 1, dtype=np.int64)
-        args = (positions, box, self.list_range ** 2, cells, cell_start, order, neighbour_cells)
-        _scan_pairs(*args, indptr, self.indices, False)
-        np.cumsum(indptr, out=indptr)
-        indices = np.empty(indptr[-1], dtype=np.int64)
-        _scan_pairs(*args, indptr, indices, True)
-        self.indptr, self.indices = indptr, indices
+            order = np.arange(len(positions))
+        self.indptr, self.indices = _full_list(
+            positions, as_kernel_box(self.box, self.dim), self.list_range**2, cells,
+            cell_start, order, _neighbour_cells(tuple(int(c) for c in ncell), periodic))
         self._reference = positions.copy()
         self.builds += 1
         return perm

@@ -97,7 +97,7 @@ def md_input(
 ) -> str:
     """Text of a CP2K NVT MD input with the NNP water model.
 
-    box: (3,) edge lengths [Å]; steps: total MD steps of the stage (counted across restarts);
+    box: (3,) edge lengths [Å]; steps: MD steps this invocation runs;
     stride: print positions, velocities and forces every `stride` steps.
     """
     a, b, c = (float(x) for x in box)

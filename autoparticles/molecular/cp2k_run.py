@@ -197,7 +197,8 @@ def _run_stage(stage_dir: Path, total_steps: int, thermostat: Thermostat, entry:
     while done < total_steps:
         continuing = Restart(restart, continue_run=True) if restart else entry
         segment = Segment(stage_dir, len(segments), done)
-        text = md_input(segment.project, str(coord_file), build_box(spec).box, total_steps,
+        # CP2K's STEPS counts the steps of this invocation, also when counters are restored
+        text = md_input(segment.project, str(coord_file), build_box(spec).box, total_steps - done,
                         spec.temperature, spec.timestep_fs, thermostat, spec.stride, spec.seed,
                         find_nnp_member(spec.nnp_member), continuing, spec.restart_every)
         _run_segment(segment, text, progress, offset_ps, spec.timestep_fs, threads)

@@ -1,0 +1,105 @@
+"""Throughput measurements shared by `benchmarks/` and `autoparticles demo`.
+
+Neighbour search + driving invariants: particles move ballistically in a 2-D periodic box
+at the default driving density n = 31/400, one `NeighbourList.update` and one
+`driving_invariants` call per step.
+"""
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from autoparticles.invariants.driving import driving_invariants, time_to_collision
+from autoparticles.invariants.neighbours import NeighbourList
+
+DENSITY = 31 / 400.0
+SENSING = 5.0
+DT = 0.1
+
+
+def _ballistic_state(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    edge = float(np.sqrt(n / DENSITY))
+    x = rng.uniform(0, edge, (n, 2))
+    angle = rng.uniform(0, 2 * np.pi, n)
+    v = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return x, v, edge
+
+
+def cell_list_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
+    """Particle-steps/s of neighbour update + invariants (particles re-sorted by cell)."""
+    x, v, edge = _ballistic_state(n, seed)
+    nl = NeighbourList(SENSING, edge, skin=1.0, reorder=True)
+
+    def step(x, v):
+        perm = nl.update(x)
+        if perm is not None:
+            x, v = x[perm], v[perm]
+        driving_invariants(x, v, nl)
+        return np.mod(x + v * DT, edge), v
+
+    x, v = step(x, v)  # compile / warm up
+    steps, started = 0, time.perf_counter()
+    while True:
+        x, v = step(x, v)
+        steps += 1
+        elapsed = time.perf_counter() - started
+        if elapsed >= min_seconds and steps >= 3:
+            break
+    return {"method": "cell list (numba)", "N": n, "steps": steps, "seconds": elapsed,
+            "particle_steps_per_s": n * steps / elapsed, "rebuilds": nl.builds}
+
+
+def all_pairs_numpy_step(x: np.ndarray, v: np.ndarray, edge: float, radius: float = 0.5,
+                         v_max: float = 2.0, tau0: float = 2.0) -> np.ndarray:
+    """Most-urgent-neighbour invariants (N, 4) from dense (N, N) numpy arrays."""
+    r = x[None, :, :] - x[:, None, :]
+    r -= edge * np.floor(r / edge + 0.5)
+    u = v[None, :, :] - v[:, None, :]
+    dist = np.linalg.norm(r, axis=2)
+    np.fill_diagonal(dist, np.inf)
+    tau = time_to_collision(r, u, radius)
+    tau[dist >= SENSING] = np.inf
+    nearest = np.argmin(dist, axis=1)
+    urgent = np.argmin(tau, axis=1)
+    rows = np.arange(len(x))
+    pick = np.where(np.isfinite(tau[rows, urgent]), urgent, nearest)
+    rp, up, dp, tp = r[rows, pick], u[rows, pick], dist[rows, pick], tau[rows, pick]
+    feats = np.stack([
+        np.clip(dp - 2 * radius, 0, SENSING) / SENSING,
+        np.einsum("nd,nd->n", rp, up) / dp / (2 * v_max),
+        (rp[:, 0] * up[:, 1] - rp[:, 1] * up[:, 0]) / dp / (2 * v_max),
+        np.where(np.isfinite(tp), np.exp(-tp / tau0), 0.0),
+    ], axis=1)
+    feats[dp >= SENSING] = (1.0, 0.0, 0.0, 0.0)
+    return feats
+
+
+def all_pairs_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
+    """Particle-steps/s of the dense numpy all-pairs version (small N only)."""
+    x, v, edge = _ballistic_state(n, seed)
+    steps, started = 0, time.perf_counter()
+    while True:
+        all_pairs_numpy_step(x, v, edge)
+        x = np.mod(x + v * DT, edge)
+        steps += 1
+        elapsed = time.perf_counter() - started
+        if elapsed >= min_seconds and steps >= 3:
+            break
+    return {"method": "all pairs (numpy)", "N": n, "steps": steps, "seconds": elapsed,
+            "particle_steps_per_s": n * steps / elapsed, "rebuilds": steps}
+
+
+def invariants_throughput(sizes=(100, 1_000, 10_000, 100_000), numpy_sizes=(100, 1_000),
+                          min_seconds: float = 1.0) -> pd.DataFrame:
+    """Table of particle-steps/s for the cell list at every size and numpy at small sizes."""
+    rows = [cell_list_rate(n, min_seconds) for n in sizes]
+    rows += [all_pairs_rate(n, min_seconds) for n in numpy_sizes]
+    table = pd.DataFrame(rows)
+    cell = table[table.method.str.startswith("cell")].set_index("N").particle_steps_per_s
+    table["speedup_vs_numpy"] = [
+        cell.get(n, np.nan) / rate if m.startswith("all") else np.nan
+        for m, n, rate in zip(table.method, table.N, table.particle_steps_per_s)
+    ]
+    return table

@@ -1,0 +1,102 @@
+"""`autoparticles ...` sub-commands; each is a thin call into the parts of the package."""
+
+import argparse
+import sys
+
+
+def _demo(args) -> int:
+    from autoparticles.demo import run_demo
+
+    return run_demo(quick=args.quick)
+
+
+def _bench_invariants(args) -> int:
+    from autoparticles.bench import invariants_throughput
+
+    table = invariants_throughput(min_seconds=args.seconds)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    return 0
+
+
+def _water_reference(args) -> int:
+    from autoparticles.molecular.cp2k_run import ReferenceRunSpec
+    from autoparticles.molecular.describe import describe_text
+    from autoparticles.molecular.generate import generate_reference
+
+    spec = ReferenceRunSpec(molecules=args.molecules, temperature=args.temperature,
+                            equilibration_ps=args.equilibration_ps,
+                            production_ps=args.production_ps, stride=args.stride, seed=args.seed,
+                            restart_every=args.restart_every)
+    data = generate_reference(spec, args.out, args.workdir, progress=not args.quiet,
+                              threads=args.threads)
+    print(f"wrote {args.out}")
+    print(describe_text(data))
+    return 0
+
+
+def _water_describe(args) -> int:
+    import json
+
+    from autoparticles.molecular.describe import describe_text, summary
+    from autoparticles.molecular.reference import load_reference
+
+    data = load_reference(args.file)
+    print(json.dumps(summary(data)) if args.json else describe_text(data))
+    return 0
+
+
+def _add_water_commands(sub) -> None:
+    from pathlib import Path
+
+    water = sub.add_parser("water", help="molecular learning dynamics of water")
+    wsub = water.add_subparsers(dest="water_command", required=True)
+    ref = wsub.add_parser("reference", help="run CP2K (NNP water) and store a reference dataset")
+    ref.add_argument("--molecules", type=int, default=64)
+    ref.add_argument("--temperature", type=float, default=300.0, help="[K]")
+    ref.add_argument("--equilibration-ps", type=float, default=1.0, help="CSVR stage [ps]")
+    ref.add_argument("--production-ps", type=float, default=5.0, help="Nose-Hoover stage [ps]")
+    ref.add_argument("--stride", type=int, default=10, help="store every STRIDE steps")
+    ref.add_argument("--seed", type=int, default=1, help="box builder and CP2K seed (> 0)")
+    ref.add_argument("--out", type=Path, default=Path("water_reference.npz"))
+    ref.add_argument("--workdir", type=Path, default=None,
+                     help="CP2K files (default: OUT's name + '-cp2k'); rerun to resume")
+    ref.add_argument("--restart-every", type=int, default=100,
+                     help="steps between CP2K restart files (the most an interruption loses)")
+    ref.add_argument("--threads", type=int, default=1, help="OpenMP threads for CP2K")
+    ref.add_argument("--quiet", action="store_true", help="no progress bar")
+    ref.set_defaults(handler=_water_reference)
+    desc = wsub.add_parser("describe", help="summarise a reference dataset")
+    desc.add_argument("file", nargs="?", default=None, help="dataset (default: the shipped one)")
+    desc.add_argument("--json", action="store_true", help="print the summary as JSON")
+    desc.set_defaults(handler=_water_describe)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autoparticles", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the main job on built-in defaults")
+    demo.add_argument("--quick", action="store_true", help="shorter timings")
+    demo.set_defaults(handler=_demo)
+
+    bench = sub.add_parser("bench", help="speed measurements")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True)
+    inv = bench_sub.add_parser("invariants", help="neighbour search + invariants throughput")
+    inv.add_argument("--seconds", type=float, default=1.0, help="minimum timing per size [s]")
+    inv.set_defaults(handler=_bench_invariants)
+
+    _add_water_commands(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"autoparticles: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
