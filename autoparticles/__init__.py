@@ -5,3 +5,7 @@ world and its gymnasium / SB3 / PettingZoo faces), `molecular` (water), `render`
 """
 
 __version__ = "0.1.0"
+
+from autoparticles.envs import register_envs as _register_envs
+
+_register_envs()

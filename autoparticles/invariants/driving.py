@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from autoparticles.invariants.neighbours import NeighbourList
+from autoparticles.invariants.neighbours import NeighbourList, insert_nearest
 from autoparticles.invariants.space import as_kernel_box, check_positions, minimum_image
 
 RULES = {"nearest": 0, "most_urgent": 1, "k_nearest": 2}
@@ -82,13 +82,7 @@ def _driving_kernel(x, v, box, indptr, indices, radius, sensing, vmax, tau0, rul
                 if tau < urgent_tau or (tau == urgent_tau and tau < np.inf and j < urgent):
                     urgent, urgent_tau = j, tau
             elif rule == 2:
-                slot = k
-                while slot > 0 and (dist < best_d[slot - 1]):
-                    slot -= 1
-                if slot < k:
-                    for s in range(k - 1, slot, -1):
-                        best_d[s], best_j[s] = best_d[s - 1], best_j[s - 1]
-                    best_d[slot], best_j[slot] = dist, j
+                insert_nearest(best_d, best_j, dist, j)
         pick = urgent if urgent >= 0 else nearest
         if rule == 2:
             for s in range(k):

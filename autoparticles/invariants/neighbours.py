@@ -221,6 +221,46 @@ class NeighbourList:
         return i[keep], j[keep]
 
 
+@numba.njit(cache=True)
+def insert_nearest(best_d, best_j, dist, j):
+    """Keep (best_d, best_j) sorted by distance with the k closest seen so far."""
+    k = best_d.shape[0]
+    slot = k
+    while slot > 0 and dist < best_d[slot - 1]:
+        slot -= 1
+    if slot < k:
+        for s in range(k - 1, slot, -1):
+            best_d[s], best_j[s] = best_d[s - 1], best_j[s - 1]
+        best_d[slot], best_j[slot] = dist, j
+
+
+@numba.njit(cache=True)
+def _nearest_kernel(x, box, indptr, indices, radius, out):
+    k = out.shape[1]
+    best_d = np.empty(k)
+    for i in range(x.shape[0]):
+        best_d[:] = np.inf
+        out[i, :] = -1
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            d2 = 0.0
+            for d in range(x.shape[1]):
+                delta = minimum_image(x[j, d] - x[i, d], box[d])
+                d2 += delta * delta
+            if d2 < radius * radius:
+                insert_nearest(best_d, out[i], np.sqrt(d2), j)
+
+
+def nearest_neighbours(positions, nlist: "NeighbourList", k: int, radius: float) -> np.ndarray:
+    """(N, k) indices of each particle's k nearest listed neighbours closer than `radius`,
+    nearest first, padded with -1."""
+    positions = check_positions(positions, dim=nlist.dim)
+    out = np.empty((len(positions), k), dtype=np.int64)
+    _nearest_kernel(positions, as_kernel_box(nlist.box, nlist.dim), nlist.indptr,
+                    nlist.indices, radius, out)
+    return out
+
+
 def brute_force_pairs(positions, radius: float, box=None) -> tuple[np.ndarray, np.ndarray]:
     """All ordered pairs (i, j), i != j, closer than radius; O(N²) numpy (tests only)."""
     positions = check_positions(positions)

@@ -1,0 +1,130 @@
+"""Typed configuration of the driving world (specs/driving.md); every switch has its default."""
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+SCENARIOS = ("random", "counterflow", "crossing")
+COLLISIONS = ("ghost", "elastic", "respawn")
+ACTIONS = ("pair", "vehicle")
+OBSERVATIONS = ("invariants", "raw")
+RULES = ("most_urgent", "nearest", "k_nearest")
+RAW_NEIGHBOURS = 8
+"""Neighbours in the raw-coordinate observation (36 = 4 × (1 + 8) numbers)."""
+PLACEMENT_SPACING = 2.2
+"""Initial disks sit on random sites of a grid with this spacing in radii."""
+
+
+@dataclass(frozen=True)
+class DrivingConfig:
+    """Units: particle diameter = 1, time unit = 1."""
+
+    n_particles: int = 32
+    box: float = 20.0
+    """Side L of the periodic square."""
+    radius: float = 0.5
+    """Disk radius R."""
+    v0: float = 1.0
+    """Desired speed |w_i|."""
+    v_max: float = 2.0
+    a_max: float = 2.0
+    """Bound on |a_int|."""
+    tau: float = 1.0
+    """Relaxation time of the drive term (w - v)/τ."""
+    dt: float = 0.1
+    sensing: float = 5.0
+    """Sensing radius r_s."""
+    tau0: float = 2.0
+    """Urgency time scale τ0 in exp(-τc/τ0)."""
+    scenario: str = "random"
+    collision: str = "ghost"
+    action: str = "pair"
+    observation: str = "invariants"
+    neighbour_rule: str = "most_urgent"
+    k_neighbours: int = 4
+    """K of the `k_nearest` rule (4K inputs)."""
+    reward_speed: float = 1.0
+    """c_v, weight of (v·ê/v0) dt."""
+    reward_collision: float = 10.0
+    """c_col, penalty per collision onset."""
+    reward_effort: float = 0.01
+    """c_a, weight of (|a_int|/a_max)² dt."""
+    episode_steps: int = 500
+    """Steps before truncation."""
+
+    def __post_init__(self):
+        choices = {"scenario": SCENARIOS, "collision": COLLISIONS, "action": ACTIONS,
+                   "observation": OBSERVATIONS, "neighbour_rule": RULES}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        positive = ("box", "radius", "v0", "v_max", "a_max", "tau", "dt", "sensing", "tau0")
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        for name in ("n_particles", "episode_steps", "k_neighbours"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("reward_speed", "reward_collision", "reward_effort"):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be finite, got {getattr(self, name)!r}")
+        if self.v0 > self.v_max:
+            raise ValueError(f"v0 = {self.v0} exceeds v_max = {self.v_max}")
+        if self.sensing >= self.box / 2:
+            raise ValueError(f"sensing = {self.sensing} must be below box/2 = {self.box / 2}")
+        if self.sensing <= 2 * self.radius:
+            raise ValueError(f"sensing = {self.sensing} must exceed the contact distance 2R")
+        if self.n_particles > self.placement_sites:
+            raise ValueError(
+                f"n_particles = {self.n_particles} disks of radius {self.radius} cannot be "
+                f"placed in a box of side {self.box} (at most {self.placement_sites})")
+        if self.observation == "raw" and self.action == "vehicle":
+            raise ValueError("observation 'raw' is only defined with action 'pair'")
+
+    @property
+    def placement_sites(self) -> int:
+        return int(self.box // (PLACEMENT_SPACING * self.radius)) ** 2
+
+    @property
+    def obs_dim(self) -> int:
+        if self.observation == "raw":
+            return 4 * (1 + RAW_NEIGHBOURS)
+        width = 4 * (self.k_neighbours if self.neighbour_rule == "k_nearest" else 1)
+        return width + (2 if self.action == "vehicle" else 0)
+
+    @classmethod
+    def from_dict(cls, values: dict, where: str = "config") -> "DrivingConfig":
+        """Build from a mapping; unknown keys are an error naming the key and `where`."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown {where} key(s): {', '.join(unknown)} "
+                             f"(known: {', '.join(known)})")
+        return cls(**{k: _coerce(known[k].type, v, k) for k, v in values.items()})
+
+    def replace(self, **changes) -> "DrivingConfig":
+        return DrivingConfig.from_dict({**dataclasses.asdict(self), **changes})
+
+    def to_json(self, path) -> None:
+        Path(path).write_text(json.dumps(dataclasses.asdict(self), indent=2))
+
+    @classmethod
+    def from_json(cls, path) -> "DrivingConfig":
+        return cls.from_dict(json.loads(Path(path).read_text()), where=str(path))
+
+
+def _coerce(kind, value, name):
+    """Accept strings for numbers (command-line `key=value`) and ints for floats."""
+    target = {"int": int, "float": float, "str": str}.get(kind if isinstance(kind, str) else kind.__name__)
+    if target is None or isinstance(value, target) and not isinstance(value, bool):
+        return value
+    try:
+        if target is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        return target(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be {target.__name__}, got {value!r}") from None

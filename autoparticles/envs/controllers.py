@@ -1,0 +1,83 @@
+"""Built-in controllers of the driving world: `ballistic` and the `ttc` heuristic.
+
+A controller maps the world's current state to actions (N, 2) in the world's action mode.
+The ttc heuristic reads only the four invariants of the watched neighbour, so it is a shared
+deterministic policy on invariants: for an isolated pair it gives equal and opposite forces.
+"""
+
+from typing import Callable
+
+import numpy as np
+
+TTC_STRENGTH = 1.5
+"""k of the time-to-collision energy E(τ) = k τ⁻² exp(-τ/τ0) (Karamouzas, Skinner & Guy,
+PRL 113, 238701, 2014, use k = 1.5 for pedestrians)."""
+
+
+def ballistic(world) -> np.ndarray:
+    """No interaction: a_int = 0."""
+    return np.zeros((world.config.n_particles, 2))
+
+
+def ttc_pair_actions(features: np.ndarray, radius: float, sensing: float, v_max: float,
+                     tau0: float, strength: float = TTC_STRENGTH,
+                     a_max: float = 2.0) -> np.ndarray:
+    """(N, 2) pair-mode actions (α, β) from invariants (N, ≥4) of the watched neighbour.
+
+    In the neighbour's frame r = (d, 0) and u = 2 v_max (I2, I3). The force on the particle
+    is F = dE/dτ ∂τ/∂r (r = x_j - x_i), with ∂τ/∂r = -(u + (b u - a r)/√Δ)/a, a = |u|²,
+    b = r·u, Δ = b² - a(|r|² - 4R²). Overlapping pairs push straight apart (α = -1)."""
+    gap, closing, transverse = features[:, 0], features[:, 1], features[:, 2]
+    d = gap * sensing + 2 * radius
+    ux, uy = 2 * v_max * closing, 2 * v_max * transverse
+    a = ux * ux + uy * uy
+    b = d * ux
+    disc = b * b - a * (d * d - 4 * radius * radius)
+    safe_a = np.where(a > 0, a, 1.0)
+    root = np.sqrt(np.maximum(disc, 0.0))
+    tau = (-b - root) / safe_a
+    active = (a > 0) & (disc > 0) & (tau > 0) & (gap < 1.0)
+    tau = np.where(active, tau, 1.0)
+    safe_root = np.where(root > 0, root, 1.0)
+    dtau_dx = -(ux + (b * ux - a * d) / safe_root) / safe_a
+    dtau_dy = -(uy + (b * uy) / safe_root) / safe_a
+    de_dtau = -strength * np.exp(-tau / tau0) / tau**2 * (2.0 / tau + 1.0 / tau0)
+    actions = np.stack([de_dtau * dtau_dx, de_dtau * dtau_dy], axis=1) / a_max
+    actions[~active] = 0.0
+    actions[(gap <= 0.0) & (features[:, 3] == 0.0) & (closing != 0.0) | (gap <= 0.0)] = (-1.0, 0.0)
+    actions[gap >= 1.0] = 0.0
+    return np.clip(actions, -1.0, 1.0)
+
+
+def pair_to_vehicle(pair_actions: np.ndarray, frames: np.ndarray, velocities: np.ndarray,
+                    headings: np.ndarray) -> np.ndarray:
+    """Express pair-frame actions (α, β) as (throttle, steer) in each particle's own frame."""
+    accel = pair_actions[:, :1] * frames + pair_actions[:, 1:] * np.stack(
+        [-frames[:, 1], frames[:, 0]], axis=1)
+    speed = np.linalg.norm(velocities, axis=1, keepdims=True)
+    own = np.where(speed > 0, velocities / np.where(speed > 0, speed, 1), headings)
+    return np.stack([np.einsum("nd,nd->n", accel, own),
+                     own[:, 0] * accel[:, 1] - own[:, 1] * accel[:, 0]], axis=1)
+
+
+def ttc(world, strength: float = TTC_STRENGTH) -> np.ndarray:
+    """Time-to-collision avoidance towards the watched neighbour, in the world's action mode."""
+    c = world.config
+    pair = ttc_pair_actions(world.sensed.features[:, :4], c.radius, c.sensing, c.v_max, c.tau0,
+                            strength, c.a_max)
+    if c.action == "vehicle":
+        return pair_to_vehicle(pair, world.frames, world.velocities, world.headings)
+    return pair
+
+
+CONTROLLERS: dict[str, Callable] = {"ballistic": ballistic, "ttc": ttc}
+
+
+def controller(name_or_callable) -> Callable:
+    """A controller by name ('ballistic', 'ttc') or the callable itself."""
+    if callable(name_or_callable):
+        return name_or_callable
+    try:
+        return CONTROLLERS[name_or_callable]
+    except KeyError:
+        raise ValueError(f"unknown controller {name_or_callable!r}; built-in: {sorted(CONTROLLERS)}") from None

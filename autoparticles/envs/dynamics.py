@@ -1,0 +1,107 @@
+"""Numba kernels of the driving world: integration, collision onsets, raw observations.
+
+All take plain arrays: x, v, headings (N, 2); box (2,) edges.
+"""
+
+import numba
+import numpy as np
+
+from autoparticles.invariants.space import minimum_image
+
+
+@numba.njit(cache=True)
+def integrate(x, v, headings, actions, frames, box, v0, v_max, a_max, tau, dt, vehicle,
+              a_int):
+    """Semi-implicit Euler: a = (v0 ê - v)/τ + a_int; v clipped to |v| <= v_max; x wrapped.
+
+    actions: (N, 2) in [-1, 1]²; pair mode: a_int = a_max(α r̂ + β r̂⊥) with r̂ = frames[i]
+    (zero: no neighbour, no action); vehicle mode: (throttle, steer) along v̂ and v̂⊥.
+    |a_int| is capped at a_max. Writes a_int (N, 2)."""
+    for i in range(x.shape[0]):
+        alpha = min(max(actions[i, 0], -1.0), 1.0)
+        beta = min(max(actions[i, 1], -1.0), 1.0)
+        if vehicle:
+            speed = np.sqrt(v[i, 0] ** 2 + v[i, 1] ** 2)
+            if speed > 0.0:
+                ex, ey = v[i, 0] / speed, v[i, 1] / speed
+            else:
+                ex, ey = headings[i, 0], headings[i, 1]
+        else:
+            ex, ey = frames[i, 0], frames[i, 1]
+        ax = a_max * (alpha * ex - beta * ey)
+        ay = a_max * (alpha * ey + beta * ex)
+        norm = np.sqrt(ax * ax + ay * ay)
+        if norm > a_max:
+            ax, ay = ax * a_max / norm, ay * a_max / norm
+        a_int[i, 0], a_int[i, 1] = ax, ay
+        v[i, 0] += ((v0 * headings[i, 0] - v[i, 0]) / tau + ax) * dt
+        v[i, 1] += ((v0 * headings[i, 1] - v[i, 1]) / tau + ay) * dt
+        speed = np.sqrt(v[i, 0] ** 2 + v[i, 1] ** 2)
+        if speed > v_max:
+            v[i, 0] *= v_max / speed
+            v[i, 1] *= v_max / speed
+        for d in range(2):
+            x[i, d] = (x[i, d] + v[i, d] * dt) % box[d]
+            if x[i, d] >= box[d]:
+                x[i, d] -= box[d]
+
+
+@numba.njit(cache=True)
+def collisions(x, v, box, indptr, indices, contact, previous, elastic, counts):
+    """Count overlap onsets: pairs with |r| < contact now whose key i*N + j (i < j) is not in
+    the sorted `previous`. Adds 1 to counts[i] and counts[j] per onset. elastic=True swaps the
+    normal velocity components of every overlapping, approaching pair. Returns the sorted keys
+    of the pairs overlapping now."""
+    n = x.shape[0]
+    keys = np.empty(max(1, indices.shape[0] // 2), dtype=np.int64)
+    m = 0
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if j <= i:
+                continue
+            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+            d2 = rx * rx + ry * ry
+            if d2 >= contact * contact:
+                continue
+            key = i * n + j
+            keys[m] = key
+            m += 1
+            slot = np.searchsorted(previous, key)
+            if slot == previous.shape[0] or previous[slot] != key:
+                counts[i] += 1
+                counts[j] += 1
+            if elastic and d2 > 0.0:
+                dist = np.sqrt(d2)
+                nx, ny = rx / dist, ry / dist
+                closing = (v[j, 0] - v[i, 0]) * nx + (v[j, 1] - v[i, 1]) * ny
+                if closing < 0.0:
+                    v[i, 0] += closing * nx
+                    v[i, 1] += closing * ny
+                    v[j, 0] -= closing * nx
+                    v[j, 1] -= closing * ny
+    return np.sort(keys[:m])
+
+
+@numba.njit(cache=True)
+def raw_observation(x, v, neighbours, box, v_max, out):
+    """World-frame (x/L, y/L, vx/v_max, vy/v_max) of each particle, then of its neighbours
+    (rows of `neighbours`, -1 padded with zeros)."""
+    for i in range(x.shape[0]):
+        _raw_row(x, v, i, box, v_max, out, i, 0)
+        for s in range(neighbours.shape[1]):
+            j = neighbours[i, s]
+            if j < 0:
+                for c in range(4):
+                    out[i, 4 + 4 * s + c] = 0.0
+            else:
+                _raw_row(x, v, j, box, v_max, out, i, 4 + 4 * s)
+
+
+@numba.njit(cache=True, inline="always")
+def _raw_row(x, v, j, box, v_max, out, row, col):
+    out[row, col] = x[j, 0] / box[0]
+    out[row, col + 1] = x[j, 1] / box[1]
+    out[row, col + 2] = v[j, 0] / v_max
+    out[row, col + 3] = v[j, 1] / v_max

@@ -1,0 +1,40 @@
+"""Episode metrics of the driving world, accumulated from step infos."""
+
+import numpy as np
+
+METRIC_KEYS = ("collision_rate", "collision_free_fraction", "forward_speed", "mean_interaction")
+
+
+class EpisodeMetrics:
+    """Collision rate (onsets per particle per unit time), fraction of particles that never
+    collided, mean forward speed ⟨v·ê⟩/v0 and mean |a_int| over the steps added."""
+
+    def __init__(self, n_particles: int, dt: float):
+        self.dt = dt
+        self.per_particle = np.zeros(n_particles, dtype=np.int64)
+        self.steps = 0
+        self._forward = 0.0
+        self._interaction = 0.0
+
+    def add(self, info: dict) -> None:
+        self.per_particle += info["collisions"]
+        self._forward += info["forward_speed"]
+        self._interaction += info["interaction"]
+        self.steps += 1
+
+    def summary(self) -> dict:
+        if self.steps == 0:
+            raise ValueError("no steps recorded")
+        duration = self.steps * self.dt
+        return {
+            "collision_rate": float(self.per_particle.sum() / (len(self.per_particle) * duration)),
+            "collision_free_fraction": float(np.mean(self.per_particle == 0)),
+            "forward_speed": self._forward / self.steps,
+            "mean_interaction": self._interaction / self.steps,
+        }
+
+
+def ballistic_collision_rate(n_particles: int, box: float, radius: float, v0: float) -> float:
+    """Kinetic-theory onset rate per particle for ghost disks with uniform random headings at
+    speed v0 in 2-D: ν = n · 4R · ⟨|u|⟩, n = (N - 1)/L², ⟨|u|⟩ = 4 v0/π."""
+    return (n_particles - 1) / box**2 * 4 * radius * 4 * v0 / np.pi
