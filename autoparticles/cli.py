@@ -45,6 +45,40 @@ def _water_describe(args) -> int:
     return 0
 
 
+def _drive_eval(args) -> int:
+    import json
+
+    from autoparticles.agents.evaluation import evaluate, format_metrics
+    from autoparticles.agents.policies import resolve_policy
+    from autoparticles.envs.config import DrivingConfig
+
+    overrides = {k: v for k, v in (("n_particles", args.n), ("box", args.box),
+                                   ("scenario", args.scenario)) if v is not None}
+    config = DrivingConfig.from_dict(overrides)
+    summary = evaluate(resolve_policy(args.policy, config), config, args.episodes, args.seed,
+                       progress=not args.json)
+    print(format_metrics(summary, f"policy {args.policy}: N={config.n_particles}, "
+                                  f"L={config.box}, scenario {config.scenario}, "
+                                  f"{args.episodes} episode(s) of {config.episode_steps} steps"))
+    if args.json:
+        print(json.dumps(summary))
+    return 0
+
+
+def _add_drive_commands(sub) -> None:
+    drive = sub.add_parser("drive", help="autonomous particles: driving agents")
+    dsub = drive.add_subparsers(dest="drive_command", required=True)
+    ev = dsub.add_parser("eval", help="evaluate a policy: collision rate, forward speed, ...")
+    ev.add_argument("--policy", default="ttc", help="ballistic, ttc or a trained model .zip")
+    ev.add_argument("--n", type=int, default=None, help="number of particles (default 32)")
+    ev.add_argument("--box", type=float, default=None, help="box side L (default 20)")
+    ev.add_argument("--scenario", default=None, help="random, counterflow or crossing")
+    ev.add_argument("--episodes", type=int, default=3)
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--json", action="store_true", help="also print one JSON line of metrics")
+    ev.set_defaults(handler=_drive_eval)
+
+
 def _add_water_commands(sub) -> None:
     from pathlib import Path
 
@@ -85,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--seconds", type=float, default=1.0, help="minimum timing per size [s]")
     inv.set_defaults(handler=_bench_invariants)
 
+    _add_drive_commands(sub)
     _add_water_commands(sub)
     return parser
 

@@ -1,0 +1,123 @@
+import numpy as np
+import pytest
+
+from autoparticles.envs.config import DrivingConfig
+from autoparticles.envs.controllers import ballistic, ttc
+from autoparticles.envs.metrics import EpisodeMetrics, ballistic_collision_rate
+from autoparticles.envs.world import DrivingWorld
+
+
+def run(world, control, steps):
+    metrics = EpisodeMetrics(world.config.n_particles, world.config.dt)
+    for _ in range(steps):
+        _, _, info = world.step(control(world))
+        metrics.add(info)
+    return metrics.summary()
+
+
+@pytest.mark.slow
+def test_ballistic_onset_rate_matches_kinetic_theory():
+    config = DrivingConfig(dt=0.05)
+    theory = ballistic_collision_rate(32, 20.0, 0.5, 1.0)
+    assert theory == pytest.approx(0.197, abs=1e-3)
+    rates = []
+    for seed in range(8):
+        world = DrivingWorld(config, seed=seed)
+        run(world, ballistic, 200)  # forget the lattice-based start
+        rates.append(run(world, ballistic, 4000)["collision_rate"])
+    assert np.mean(rates) == pytest.approx(theory, rel=0.05)
+
+
+def test_isolated_pair_forces_are_equal_and_opposite():
+    world = DrivingWorld(DrivingConfig(n_particles=2), seed=0)
+    world.positions = [[5.0, 5.0], [7.5, 5.6]]
+    world.velocities = [[1.0, 0.1], [-0.8, 0.0]]
+    world.headings = [[1.0, 0.0], [-1.0, 0.0]]
+    world.observe()
+    largest = 0.0
+    for _ in range(15):
+        _, _, info = world.step(ttc(world))
+        np.testing.assert_allclose(info["a_int"][0], -info["a_int"][1], atol=1e-12)
+        largest = max(largest, np.abs(info["a_int"]).max())
+    assert largest > 0.1
+
+
+def test_observations_unchanged_by_global_translation_and_boost():
+    world = DrivingWorld(DrivingConfig(n_particles=48), seed=3)
+    for _ in range(20):
+        world.step(ttc(world))
+    base = world.observe()
+    world.positions = world.positions + [7.3, -2.1]
+    world.velocities = world.velocities + [0.4, -0.3]
+    np.testing.assert_allclose(world.observe(), base, atol=1e-12)
+
+
+@pytest.mark.parametrize("options", [{}, {"observation": "raw"}, {"action": "vehicle"},
+                                     {"collision": "elastic"}, {"collision": "respawn"},
+                                     {"scenario": "counterflow"}])
+def test_seeded_episodes_are_deterministic(options):
+    config = DrivingConfig(**options)
+
+    def episode(seed):
+        world = DrivingWorld(config, seed=seed)
+        out = []
+        for _ in range(100):
+            obs, rewards, _ = world.step(ttc(world))
+            out.append(np.concatenate([obs.ravel(), rewards]))
+        return np.array(out)
+
+    np.testing.assert_array_equal(episode(5), episode(5))
+    assert not np.array_equal(episode(5), episode(6))
+
+
+def test_scenarios_set_headings():
+    counter = DrivingWorld(DrivingConfig(scenario="counterflow"), seed=0).headings
+    assert sorted(np.round(counter[:, 0]).tolist()) == [-1.0] * 16 + [1.0] * 16
+    crossing = DrivingWorld(DrivingConfig(scenario="crossing"), seed=0).headings
+    assert np.isclose(crossing[:, 0], 1).sum() == 16 and np.isclose(crossing[:, 1], 1).sum() == 16
+    start = DrivingWorld(seed=0)
+    delta = start.positions[:, None] - start.positions[None]
+    delta -= 20 * np.round(delta / 20)
+    dist = np.linalg.norm(delta, axis=2) + np.eye(32) * 99
+    assert dist.min() > 1.0  # no overlaps at the start
+
+
+def head_on(collision):
+    world = DrivingWorld(DrivingConfig(n_particles=2, collision=collision), seed=0)
+    world.positions = [[5.0, 5.0], [6.15, 5.0]]
+    world.headings = [[1.0, 0.0], [-1.0, 0.0]]
+    world.velocities = [[1.0, 0.0], [-1.0, 0.0]]
+    world.observe()
+    infos = [world.step(np.zeros((2, 2)))[2] for _ in range(3)]
+    return world, infos
+
+
+def test_collision_modes():
+    world, infos = head_on("ghost")
+    assert [i["onsets"] for i in infos] == [1, 0, 0]  # counted once while overlapping
+    assert infos[0]["reward_collision"].tolist() == [-10.0, -10.0]
+    world, _ = head_on("elastic")
+    assert world.velocities[0, 0] < 0 < world.velocities[1, 0]  # bounced back
+    world, _ = head_on("respawn")
+    gap = world.positions[1] - world.positions[0]
+    gap -= 20 * np.round(gap / 20)
+    assert np.linalg.norm(gap) > 1.0
+
+
+def test_reward_terms_add_up():
+    world = DrivingWorld(seed=1)
+    _, rewards, info = world.step(np.full((32, 2), 0.5))
+    total = info["reward_speed"] + info["reward_collision"] + info["reward_effort"]
+    np.testing.assert_allclose(rewards, total)
+    moving = np.linalg.norm(world.frames, axis=1) > 0
+    np.testing.assert_allclose(info["reward_effort"][moving], -0.01 * 0.5 * 0.1)
+
+
+def test_bad_actions_and_state():
+    world = DrivingWorld(seed=0)
+    with pytest.raises(ValueError, match="actions must have shape"):
+        world.step(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="non-finite"):
+        world.step(np.full((32, 2), np.nan))
+    with pytest.raises(ValueError, match="positions must have shape"):
+        world.positions = np.zeros((4, 2))
