@@ -103,3 +103,60 @@ def invariants_throughput(sizes=(100, 1_000, 10_000, 100_000), numpy_sizes=(100,
         for m, n, rate in zip(table.method, table.N, table.particle_steps_per_s)
     ]
     return table
+
+
+def _driving_config(n: int):
+    from autoparticles.envs.config import DrivingConfig
+
+    return DrivingConfig(n_particles=n, box=float(np.sqrt(n / (32 / 400.0))))
+
+
+def world_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
+    """Steps/s of DrivingWorld.step driven by the ttc controller."""
+    from autoparticles.envs.controllers import ttc
+    from autoparticles.envs.world import DrivingWorld
+
+    world = DrivingWorld(_driving_config(n), seed=seed)
+    world.step(ttc(world))
+    steps, started = 0, time.perf_counter()
+    while True:
+        world.step(ttc(world))
+        steps += 1
+        elapsed = time.perf_counter() - started
+        if elapsed >= min_seconds and steps >= 3:
+            break
+    return {"interface": "DrivingWorld.step", "N": n, "steps_per_s": steps / elapsed,
+            "particle_steps_per_s": n * steps / elapsed}
+
+
+def vec_env_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
+    """Steps/s of ParticleVecEnv.step (all N slots) with ttc actions computed from the
+    observations, as a policy would."""
+    from autoparticles.envs.controllers import ttc_pair_actions
+    from autoparticles.envs.vec_env import ParticleVecEnv
+
+    config = _driving_config(n)
+    venv = ParticleVecEnv(config, seed=seed)
+    obs = venv.reset()
+
+    def act(obs):
+        return ttc_pair_actions(obs.astype(np.float64), config.radius, config.sensing,
+                                config.v_max, config.tau0, a_max=config.a_max)
+
+    obs = venv.step(act(obs))[0]
+    steps, started = 0, time.perf_counter()
+    while True:
+        obs = venv.step(act(obs))[0]
+        steps += 1
+        elapsed = time.perf_counter() - started
+        if elapsed >= min_seconds and steps >= 3:
+            break
+    return {"interface": "ParticleVecEnv.step", "N": n, "steps_per_s": steps / elapsed,
+            "particle_steps_per_s": n * steps / elapsed}
+
+
+def driving_throughput(sizes=(100, 1_000, 10_000, 100_000), min_seconds: float = 1.0):
+    """Table of world and VecEnv throughput at each size (ttc policy)."""
+    rows = [world_rate(n, min_seconds) for n in sizes]
+    rows += [vec_env_rate(n, min_seconds) for n in sizes]
+    return pd.DataFrame(rows)

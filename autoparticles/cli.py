@@ -1,6 +1,7 @@
 """`autoparticles ...` sub-commands; each is a thin call into the parts of the package."""
 
 import argparse
+import dataclasses
 import sys
 
 
@@ -65,6 +66,41 @@ def _drive_eval(args) -> int:
     return 0
 
 
+def _parse_sets(pairs: list[str]) -> dict:
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set expects key=value, got {pair!r}")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def _drive_config(args):
+    from autoparticles.envs.config import DrivingConfig
+
+    base = dataclasses.asdict(DrivingConfig.from_json(args.config)) if args.config else {}
+    values = {**base, **_parse_sets(args.set)}
+    if args.obs is not None:
+        values["observation"] = args.obs
+    return DrivingConfig.from_dict(values, where="--set")
+
+
+def _drive_train(args) -> int:
+    from autoparticles.agents.evaluation import evaluate, format_metrics
+    from autoparticles.agents.policies import load_model_policy
+    from autoparticles.agents.training import TrainSettings, train
+
+    config = _drive_config(args)
+    settings = TrainSettings(algo=args.algo, steps=args.steps, seed=args.seed)
+    out = args.out or f"runs/drive-{config.observation}-{args.algo}-s{args.seed}"
+    model = train(config, settings, out)
+    print(f"wrote {model}")
+    summary = evaluate(load_model_policy(model, config), config, episodes=2, seed=10_000)
+    print(format_metrics(summary, "evaluation (2 episodes, unseen seeds)"))
+    return 0
+
+
 def _add_drive_commands(sub) -> None:
     drive = sub.add_parser("drive", help="autonomous particles: driving agents")
     dsub = drive.add_subparsers(dest="drive_command", required=True)
@@ -77,6 +113,16 @@ def _add_drive_commands(sub) -> None:
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--json", action="store_true", help="also print one JSON line of metrics")
     ev.set_defaults(handler=_drive_eval)
+    tr = dsub.add_parser("train", help="train one policy shared by all particles (SB3)")
+    tr.add_argument("--config", default=None, help="JSON file of DrivingConfig fields")
+    tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config field (repeatable), e.g. --set n_particles=64")
+    tr.add_argument("--obs", choices=["invariants", "raw"], default=None)
+    tr.add_argument("--algo", choices=["ppo", "sac"], default="ppo")
+    tr.add_argument("--steps", type=int, default=2_000_000, help="particle-steps")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--out", default=None, help="output folder (rerun to resume)")
+    tr.set_defaults(handler=_drive_train)
 
 
 def _add_water_commands(sub) -> None:

@@ -15,6 +15,15 @@ def run_demo(quick: bool = False) -> int:
     table = invariants_throughput(min_seconds=0.3 if quick else 1.0)
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
 
+    _section("driving: baselines on the default world (N=32, L=20, ghost collisions)")
+    from autoparticles.agents.evaluation import evaluate, format_metrics
+    from autoparticles.agents.policies import heuristic
+    from autoparticles.envs.config import DrivingConfig
+
+    for name in ("ballistic", "ttc"):
+        print(format_metrics(evaluate(heuristic(name), DrivingConfig(), episodes=1 if quick else 3),
+                             f"policy {name}"))
+
     _section("water: the shipped CP2K reference dataset")
     from autoparticles.molecular.describe import describe_text
     from autoparticles.molecular.reference import load_reference

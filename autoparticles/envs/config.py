@@ -45,6 +45,8 @@ class DrivingConfig:
     neighbour_rule: str = "most_urgent"
     k_neighbours: int = 4
     """K of the `k_nearest` rule (4K inputs)."""
+    invariants_used: str = "1234"
+    """Which of I1..I4 the `invariants` observation keeps (ablations: "1", "12", "124", ...)."""
     reward_speed: float = 1.0
     """c_v, weight of (v·ê/v0) dt."""
     reward_collision: float = 10.0
@@ -82,6 +84,9 @@ class DrivingConfig:
             raise ValueError(
                 f"n_particles = {self.n_particles} disks of radius {self.radius} cannot be "
                 f"placed in a box of side {self.box} (at most {self.placement_sites})")
+        used = self.invariants_used
+        if not used or set(used) - set("1234") or len(set(used)) != len(used):
+            raise ValueError(f"invariants_used must be distinct digits of 1234, got {used!r}")
         if self.observation == "raw" and self.action == "vehicle":
             raise ValueError("observation 'raw' is only defined with action 'pair'")
 
@@ -93,8 +98,14 @@ class DrivingConfig:
     def obs_dim(self) -> int:
         if self.observation == "raw":
             return 4 * (1 + RAW_NEIGHBOURS)
-        width = 4 * (self.k_neighbours if self.neighbour_rule == "k_nearest" else 1)
+        width = len(self.invariant_columns)
         return width + (2 if self.action == "vehicle" else 0)
+
+    @property
+    def invariant_columns(self) -> list[int]:
+        """Columns of the sensed (N, 4K) invariants that the observation keeps."""
+        blocks = self.k_neighbours if self.neighbour_rule == "k_nearest" else 1
+        return [4 * b + int(d) - 1 for b in range(blocks) for d in self.invariants_used]
 
     @classmethod
     def from_dict(cls, values: dict, where: str = "config") -> "DrivingConfig":

@@ -7,6 +7,7 @@ deterministic policy on invariants: for an isolated pair it gives equal and oppo
 
 from typing import Callable
 
+import numba
 import numpy as np
 
 TTC_STRENGTH = 1.5
@@ -19,34 +20,48 @@ def ballistic(world) -> np.ndarray:
     return np.zeros((world.config.n_particles, 2))
 
 
+@numba.njit(cache=True)
+def _ttc_kernel(features, radius, sensing, v_max, tau0, strength, a_max, out):
+    for i in range(features.shape[0]):
+        gap, closing, transverse = features[i, 0], features[i, 1], features[i, 2]
+        out[i, 0], out[i, 1] = 0.0, 0.0
+        if gap >= 1.0:
+            continue
+        if gap <= 0.0:
+            out[i, 0] = -1.0
+            continue
+        d = gap * sensing + 2.0 * radius
+        ux, uy = 2.0 * v_max * closing, 2.0 * v_max * transverse
+        a = ux * ux + uy * uy
+        b = d * ux
+        disc = b * b - a * (d * d - 4.0 * radius * radius)
+        if a <= 0.0 or disc <= 0.0:
+            continue
+        root = np.sqrt(disc)
+        tau = (-b - root) / a
+        if tau <= 0.0:
+            continue
+        de_dtau = -strength * np.exp(-tau / tau0) / tau**2 * (2.0 / tau + 1.0 / tau0)
+        dtau_dx = -(ux + (b * ux - a * d) / root) / a
+        dtau_dy = -(uy + b * uy / root) / a
+        out[i, 0] = min(max(de_dtau * dtau_dx / a_max, -1.0), 1.0)
+        out[i, 1] = min(max(de_dtau * dtau_dy / a_max, -1.0), 1.0)
+
+
 def ttc_pair_actions(features: np.ndarray, radius: float, sensing: float, v_max: float,
                      tau0: float, strength: float = TTC_STRENGTH,
                      a_max: float = 2.0) -> np.ndarray:
     """(N, 2) pair-mode actions (α, β) from invariants (N, ≥4) of the watched neighbour.
 
-    In the neighbour's frame r = (d, 0) and u = 2 v_max (I2, I3). The force on the particle
-    is F = dE/dτ ∂τ/∂r (r = x_j - x_i), with ∂τ/∂r = -(u + (b u - a r)/√Δ)/a, a = |u|²,
-    b = r·u, Δ = b² - a(|r|² - 4R²). Overlapping pairs push straight apart (α = -1)."""
-    gap, closing, transverse = features[:, 0], features[:, 1], features[:, 2]
-    d = gap * sensing + 2 * radius
-    ux, uy = 2 * v_max * closing, 2 * v_max * transverse
-    a = ux * ux + uy * uy
-    b = d * ux
-    disc = b * b - a * (d * d - 4 * radius * radius)
-    safe_a = np.where(a > 0, a, 1.0)
-    root = np.sqrt(np.maximum(disc, 0.0))
-    tau = (-b - root) / safe_a
-    active = (a > 0) & (disc > 0) & (tau > 0) & (gap < 1.0)
-    tau = np.where(active, tau, 1.0)
-    safe_root = np.where(root > 0, root, 1.0)
-    dtau_dx = -(ux + (b * ux - a * d) / safe_root) / safe_a
-    dtau_dy = -(uy + (b * uy) / safe_root) / safe_a
-    de_dtau = -strength * np.exp(-tau / tau0) / tau**2 * (2.0 / tau + 1.0 / tau0)
-    actions = np.stack([de_dtau * dtau_dx, de_dtau * dtau_dy], axis=1) / a_max
-    actions[~active] = 0.0
-    actions[(gap <= 0.0) & (features[:, 3] == 0.0) & (closing != 0.0) | (gap <= 0.0)] = (-1.0, 0.0)
-    actions[gap >= 1.0] = 0.0
-    return np.clip(actions, -1.0, 1.0)
+    In the neighbour's frame r = (d, 0), d = I1 r_s + 2R, and u = 2 v_max (I2, I3). The
+    force on the particle is F = dE/dτ ∂τ/∂r (r = x_j - x_i) with
+    ∂τ/∂r = -(u + (b u - a r)/√Δ)/a, a = |u|², b = r·u, Δ = b² - a(|r|² - 4R²); (α, β) =
+    F/a_max clipped to [-1, 1]. Touching or overlapping pairs push straight apart (α = -1);
+    no collision course, no action."""
+    features = np.ascontiguousarray(features, dtype=np.float64)
+    out = np.empty((len(features), 2))
+    _ttc_kernel(features, radius, sensing, v_max, tau0, strength, a_max, out)
+    return out
 
 
 def pair_to_vehicle(pair_actions: np.ndarray, frames: np.ndarray, velocities: np.ndarray,

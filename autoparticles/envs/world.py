@@ -119,14 +119,17 @@ class DrivingWorld:
             out = np.empty((c.n_particles, c.obs_dim))
             dynamics.raw_observation(self._x, self._v, near, self._box, c.v_max, out)
             return out
+        features = sensed.features
+        if c.invariants_used != "1234":
+            features = features[:, c.invariant_columns]
         if c.action == "vehicle":
             speed = np.linalg.norm(self._v, axis=1, keepdims=True)
             own = np.where(speed > 0, self._v / np.where(speed > 0, speed, 1), self._e)
             r = sensed.direction
             bearing = np.stack([np.einsum("nd,nd->n", r, own),
                                 own[:, 0] * r[:, 1] - own[:, 1] * r[:, 0]], axis=1)
-            return np.concatenate([sensed.features, bearing], axis=1)
-        return sensed.features.copy()
+            return np.concatenate([features, bearing], axis=1)
+        return features.copy()
 
     # ------------------------------------------------------------------ step
     def _collide(self, counts: np.ndarray, elastic: bool) -> np.ndarray:
