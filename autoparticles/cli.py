@@ -101,6 +101,16 @@ def _drive_train(args) -> int:
     return 0
 
 
+def _drive_compare(args) -> int:
+    from autoparticles.agents.compare import run_comparison
+
+    outcome = run_comparison(args.out, seeds=args.seeds, steps=args.steps,
+                             episodes=args.episodes, base=_drive_config(args))
+    print(outcome["summary"])
+    print(f"wrote {args.out}/results.csv, summary.md, learning_curves.png")
+    return 0
+
+
 def _add_drive_commands(sub) -> None:
     drive = sub.add_parser("drive", help="autonomous particles: driving agents")
     dsub = drive.add_subparsers(dest="drive_command", required=True)
@@ -123,6 +133,14 @@ def _add_drive_commands(sub) -> None:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--out", default=None, help="output folder (rerun to resume)")
     tr.set_defaults(handler=_drive_train)
+    cmp = dsub.add_parser("compare", help="invariants vs raw coordinates vs ablations")
+    cmp.add_argument("--seeds", type=int, default=3)
+    cmp.add_argument("--steps", type=int, default=500_000, help="particle-steps per training")
+    cmp.add_argument("--episodes", type=int, default=2, help="evaluation episodes per N")
+    cmp.add_argument("--out", default="runs/compare")
+    cmp.add_argument("--config", default=None, help="JSON file of DrivingConfig fields")
+    cmp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    cmp.set_defaults(handler=_drive_compare, obs=None)
 
 
 def _add_water_commands(sub) -> None:

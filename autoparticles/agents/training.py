@@ -153,8 +153,6 @@ def _callback(config: DrivingConfig, settings: TrainSettings, out: Path, progres
             self.next_log += settings.log_every
 
         def _on_training_end(self):
-            if self.steps:
-                self._log()
             self.bar.close()
 
     return ProgressLog()
