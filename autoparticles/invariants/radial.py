@@ -66,7 +66,7 @@ def _basis_value_and_slope(kind, centre, eta, d):
     return g, -2.0 * eta * (d - centre) * g
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _radial_kernel(x, species, n_species, box, indptr, indices, kind, centres, eta, cutoff,
                    phi, slope, unit):
     nb = centres.shape[0]

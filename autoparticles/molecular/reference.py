@@ -86,16 +86,10 @@ class ReferenceData:
         return images
 
 
-def save_reference(data: ReferenceData, path) -> Path:
-    """Write atomically (temporary file, then rename) so a crash never leaves half a file."""
-    path = Path(path)
+def atomic_savez(path: Path, arrays: dict) -> Path:
+    """Compressed .npz written to a temporary file first, then renamed: a crash never leaves
+    half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {"positions": data.positions.astype(np.float32), "numbers": data.numbers,
-              "masses": data.masses, "box": data.box, "times": data.times,
-              "metadata": np.array(json.dumps({**data.metadata, "format": FORMAT_VERSION}))}
-    for name in ("forces", "velocities"):
-        if getattr(data, name) is not None:
-            arrays[name] = getattr(data, name).astype(np.float32)
     handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
     os.close(handle)
     try:
@@ -106,6 +100,17 @@ def save_reference(data: ReferenceData, path) -> Path:
         if os.path.exists(tmp):
             os.remove(tmp)
     return path
+
+
+def save_reference(data: ReferenceData, path) -> Path:
+    """Write the dataset atomically."""
+    arrays = {"positions": data.positions.astype(np.float32), "numbers": data.numbers,
+              "masses": data.masses, "box": data.box, "times": data.times,
+              "metadata": np.array(json.dumps({**data.metadata, "format": FORMAT_VERSION}))}
+    for name in ("forces", "velocities"):
+        if getattr(data, name) is not None:
+            arrays[name] = getattr(data, name).astype(np.float32)
+    return atomic_savez(Path(path), arrays)
 
 
 def shipped_reference_path() -> Path:

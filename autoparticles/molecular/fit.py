@@ -1,0 +1,194 @@
+"""Fit the atoms' quadratic losses to reference forces by ridge least squares.
+
+Forces are linear in the loss parameters (agents.losses), so each frame adds its block of the
+normal equations XᵀX, Xᵀy. Frames are split by time blocks, never at random: train (first
+60 %), validation (62–70 %, picks the ridge λ), a gap, test (last 25 %).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autoparticles.agents.losses import QuadraticLoss, parameter_count
+from autoparticles.invariants.radial import RadialBasis, radial_invariants
+from autoparticles.molecular.design import force_design
+from autoparticles.molecular.model import WaterModel, species_indices
+from autoparticles.molecular.reference import ReferenceData
+from autoparticles.molecular.units import AMU_A2_PER_FS2_TO_EV
+
+SPLIT = {"train": (0.0, 0.60), "validation": (0.62, 0.70), "test": (0.75, 1.0)}
+RIDGE_GRID = tuple(10.0 ** k for k in range(-10, 0))
+SPECIES_NAMES = ("O", "H")
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """basis: 'inverse' or 'gaussian'; cutoff [Å]; ridge: λ on standardised columns (None:
+    chosen on validation frames from RIDGE_GRID); frame_stride: use every k-th frame."""
+
+    basis: str = "inverse"
+    cutoff: float = 6.0
+    ridge: float | None = None
+    mode: str = "conservative"
+    frame_stride: int = 2
+    from_positions: bool = False
+
+
+def make_basis(kind: str, cutoff: float) -> RadialBasis:
+    if kind == "inverse":
+        return RadialBasis.inverse_powers(cutoff)
+    if kind == "gaussian":
+        return RadialBasis.gaussians(cutoff, count=8, start=0.8)
+    raise ValueError(f"basis must be 'inverse' or 'gaussian', got {kind!r}")
+
+
+def split_frames(n_frames: int, stride: int = 1) -> dict[str, np.ndarray]:
+    """Frame indices of each time block."""
+    return {name: np.arange(int(lo * n_frames), int(hi * n_frames), stride)
+            for name, (lo, hi) in SPLIT.items()}
+
+
+def target_forces(data: ReferenceData, from_positions: bool) -> np.ndarray:
+    """(F, N, 3) [eV/Å]: the stored forces, or m·a with a from central differences of the
+    positions (first and last frame repeat their neighbours' values)."""
+    if not from_positions:
+        if data.forces is None:
+            raise ValueError("the dataset has no forces; fit from positions instead "
+                             "(--from-positions: accelerations by finite differences)")
+        return data.forces
+    dt = np.diff(data.times)
+    if not np.allclose(dt, dt[0]):
+        raise ValueError("fitting from positions needs equally spaced frames")
+    acc = np.empty_like(data.positions)
+    acc[1:-1] = (data.positions[2:] - 2 * data.positions[1:-1] + data.positions[:-2]) / dt[0] ** 2
+    acc[0], acc[-1] = acc[1], acc[-2]
+    return acc * data.masses[None, :, None] * AMU_A2_PER_FS2_TO_EV
+
+
+def _frame_invariants(model_basis, positions, species, nlist):
+    nlist.update(positions)
+    return radial_invariants(positions, species, nlist, model_basis)
+
+
+def _design_blocks(inv, species, centres, mode):
+    """{key: (atom mask, X)} of one frame: one joint block (conservative) or one per species
+    (agent: an atom's force depends only on its own species' parameters)."""
+    x = force_design(inv, centres, self_only=mode == "agent")
+    if mode != "agent":
+        return {"joint": (slice(None), x)}
+    p = x.shape[1] // 2
+    return {s: (species == s, x[np.repeat(species == s, 3), s * p:(s + 1) * p]) for s in range(2)}
+
+
+class _NormalEquations:
+    def __init__(self):
+        self.a = self.b = None
+        self.yy = 0.0
+        self.rows = 0
+
+    def add(self, x, y):
+        if self.a is None:
+            self.a, self.b = np.zeros((x.shape[1],) * 2), np.zeros(x.shape[1])
+        self.a += x.T @ x
+        self.b += x.T @ y
+        self.yy += y @ y
+        self.rows += len(y)
+
+    def solve(self, ridge: float) -> np.ndarray:
+        scale = np.sqrt(np.maximum(np.diag(self.a), 1e-300) / self.rows)
+        a_s = self.a / np.outer(scale, scale)
+        theta_s = np.linalg.solve(a_s + ridge * self.rows * np.eye(len(scale)), self.b / scale)
+        return theta_s / scale
+
+    def rmse(self, theta) -> float:
+        sse = theta @ self.a @ theta - 2 * theta @ self.b + self.yy
+        return float(np.sqrt(max(sse, 0.0) / self.rows))
+
+
+def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
+              progress: bool = True) -> tuple[WaterModel, dict]:
+    """Fit; returns the model and a report (split, λ scan, chosen λ)."""
+    from tqdm.auto import tqdm
+
+    if settings.cutoff >= 0.5 * data.box.min():
+        raise ValueError(f"cutoff {settings.cutoff} Å must be below half the box ({0.5 * data.box.min():.3f} Å)")
+    basis = make_basis(settings.basis, settings.cutoff)
+    species = species_indices(data.numbers)
+    targets = target_forces(data, settings.from_positions)
+    frames = split_frames(data.n_frames, settings.frame_stride)
+    nlist = WaterModel(basis, _zero_losses(basis)).new_neighbour_list(data.box)
+    phis = {}
+    for part in ("train", "validation"):
+        phis[part] = [_frame_invariants(basis, data.positions[k], species, nlist) for k in frames[part]]
+    train_phi = np.concatenate([inv.values for inv in phis["train"]])
+    train_species = np.tile(species, len(phis["train"]))
+    centres = [train_phi[train_species == s].mean(axis=0) for s in range(2)]
+    bounds = np.array([[train_phi[train_species == s].min(axis=0),
+                        train_phi[train_species == s].max(axis=0)] for s in range(2)])
+    systems = {part: {} for part in phis}
+    bar = tqdm(total=sum(len(v) for v in phis.values()), disable=not progress, unit="frame",
+               desc="design")
+    for part, invs in phis.items():
+        for k, inv in zip(frames[part], invs):
+            for key, (rows, x) in _design_blocks(inv, species, centres, settings.mode).items():
+                systems[part].setdefault(key, _NormalEquations()).add(x, targets[k][rows].ravel())
+            bar.update()
+    bar.close()
+    grid = RIDGE_GRID if settings.ridge is None else (settings.ridge,)
+    scan = {lam: sum(systems["validation"][key].rmse(systems["train"][key].solve(lam)) ** 2
+                     for key in systems["train"]) for lam in grid}
+    ridge = min(scan, key=scan.get)
+    thetas = {key: eq.solve(ridge) for key, eq in systems["train"].items()}
+    if "joint" in thetas:
+        p = parameter_count(2 * basis.size)
+        thetas = {0: thetas["joint"][:p], 1: thetas["joint"][p:]}
+    losses = tuple(QuadraticLoss.from_parameters(thetas[s], centres[s]) for s in range(2))
+    model = WaterModel(basis, losses, settings.mode, bounds,
+                       {"ridge": ridge, "fit": settings.__dict__,
+                        "reference": {k: data.metadata.get(k) for k in ("model", "seed", "temperature_k")}})
+    return model, {"ridge": ridge, "ridge_scan": scan, "frames": {k: len(v) for k, v in frames.items()}}
+
+
+def _zero_losses(basis: RadialBasis):
+    f = 2 * basis.size
+    zero = QuadraticLoss(np.zeros(f), np.zeros((f, f)), np.zeros(f))
+    return (zero, zero)
+
+
+def force_errors(model: WaterModel, data: ReferenceData, frames: np.ndarray,
+                 targets: np.ndarray) -> dict:
+    """Per species: RMSE and MAE [eV/Å], relative RMSE ‖F - F̂‖/‖F‖, R² over `frames`."""
+    species = species_indices(data.numbers)
+    nlist = model.new_neighbour_list(data.box)
+    predicted = np.stack([model.evaluate(data.positions[k], species, nlist)[1] for k in frames])
+    reference = targets[frames]
+    out = {}
+    for s, name in enumerate(SPECIES_NAMES):
+        err = (predicted[:, species == s] - reference[:, species == s]).ravel()
+        ref = reference[:, species == s].ravel()
+        out[name] = {"rmse": float(np.sqrt(np.mean(err**2))), "mae": float(np.mean(np.abs(err))),
+                     "rel_rmse": float(np.linalg.norm(err) / np.linalg.norm(ref)),
+                     "r2": float(1 - np.sum(err**2) / np.sum((ref - ref.mean()) ** 2))}
+    return out
+
+
+def sensitivities(model: WaterModel, data: ReferenceData, frames: np.ndarray) -> dict:
+    """Per species, invariants ranked by ⟨|∂H/∂φ_a|⟩·σ(φ_a): the loss change [eV] per
+    standard deviation of each invariant."""
+    species = species_indices(data.numbers)
+    nlist = model.new_neighbour_list(data.box)
+    phi = np.concatenate([model.evaluate(data.positions[k], species, nlist)[2] for k in frames])
+    every = np.tile(species, len(frames))
+    names = invariant_names(model.basis)
+    out = {}
+    for s, name in enumerate(SPECIES_NAMES):
+        rows = phi[every == s]
+        score = np.abs(model.losses[s].gradient(rows)).mean(axis=0) * rows.std(axis=0)
+        order = np.argsort(score)[::-1]
+        out[name] = [(names[a], float(score[a])) for a in order]
+    return out
+
+
+def invariant_names(basis: RadialBasis) -> list[str]:
+    label = "1/d^{:g}" if basis.kind == "inverse" else "G({:.2f} Å)"
+    return [f"{nb}:{label.format(c)}" for nb in SPECIES_NAMES for c in basis.centres]

@@ -1,0 +1,121 @@
+"""The learned water model: one quadratic loss per species of radial invariants.
+
+Modes (specs/water.md): `conservative` (default): E = Σ_i H_{A_i}(φ(i)), F = -∂E/∂x;
+`agent`: each atom descends only its own loss, F_k = -∂H_{A_k}(φ(k))/∂x_k.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from autoparticles.agents.losses import QuadraticLoss
+from autoparticles.invariants.neighbours import NeighbourList
+from autoparticles.invariants.radial import RadialBasis, contract_gradient, radial_invariants
+
+MODEL_FORMAT = "autoparticles-water-model"
+MODEL_VERSION = 1
+SPECIES_OF = {8: 0, 1: 1}
+"""Species index of each atomic number: O = 0, H = 1."""
+MODES = ("conservative", "agent")
+
+
+def species_indices(numbers) -> np.ndarray:
+    """(N,) species indices for atomic numbers; only O and H are known."""
+    numbers = np.asarray(numbers)
+    unknown = sorted(set(numbers.tolist()) - set(SPECIES_OF))
+    if unknown:
+        raise ValueError(f"the water model knows O and H only, got atomic numbers {unknown}")
+    return np.array([SPECIES_OF[int(z)] for z in numbers], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class WaterModel:
+    """basis: the radial basis; losses: (O loss, H loss); mode: 'conservative' or 'agent';
+    bounds: (2, 2, F) per-species min/max of φ seen in the training data."""
+
+    basis: RadialBasis
+    losses: tuple[QuadraticLoss, QuadraticLoss]
+    mode: str = "conservative"
+    bounds: np.ndarray | None = None
+    metadata: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if any(loss.n_features != 2 * self.basis.size for loss in self.losses):
+            raise ValueError("loss size does not match the basis")
+
+    def with_mode(self, mode: str) -> "WaterModel":
+        return WaterModel(self.basis, self.losses, mode, self.bounds, self.metadata)
+
+    def new_neighbour_list(self, box) -> NeighbourList:
+        return NeighbourList(self.basis.cutoff, box, skin=1.0, dim=3)
+
+    def evaluate(self, positions, species, nlist: NeighbourList):
+        """(losses (N,), forces (N, 3) [eV/Å], invariants (N, F)); nlist is updated here."""
+        nlist.update(positions)
+        inv = radial_invariants(positions, species, nlist, self.basis)
+        weights = np.empty_like(inv.values)
+        losses = np.empty(len(species))
+        for s, loss in enumerate(self.losses):
+            rows = species == s
+            weights[rows] = loss.gradient(inv.values[rows])
+            losses[rows] = loss.value(inv.values[rows])
+        forces = -contract_gradient(inv, weights, self_only=self.mode == "agent")
+        return losses, forces, inv.values
+
+    def forces(self, positions, numbers, box) -> np.ndarray:
+        """(N, 3) [eV/Å] for positions (N, 3) [Å], atomic numbers (N,), box (3,) [Å]."""
+        return self.evaluate(np.asarray(positions, float), species_indices(numbers),
+                             self.new_neighbour_list(box))[1]
+
+    def losses_of(self, positions, numbers, box) -> np.ndarray:
+        """(N,) each atom's loss H_A(φ(k)) [eV]."""
+        return self.evaluate(np.asarray(positions, float), species_indices(numbers),
+                             self.new_neighbour_list(box))[0]
+
+    def as_ase_calculator(self):
+        from autoparticles.molecular.ase_calculator import WaterModelCalculator
+
+        return WaterModelCalculator(self)
+
+    def save(self, path) -> Path:
+        from autoparticles.molecular.reference import atomic_savez
+
+        arrays = {
+            "basis_centres": self.basis.centres,
+            "header": np.array(json.dumps({
+                "format": MODEL_FORMAT, "version": MODEL_VERSION, "mode": self.mode,
+                "basis": self.basis.kind, "cutoff": self.basis.cutoff, "eta": self.basis.eta,
+                "metadata": self.metadata})),
+        }
+        for name, loss in zip(("O", "H"), self.losses):
+            arrays[f"{name}_linear"], arrays[f"{name}_quadratic"] = loss.linear, loss.quadratic
+            arrays[f"{name}_centre"] = loss.centre
+        if self.bounds is not None:
+            arrays["bounds"] = self.bounds
+        return atomic_savez(Path(path), arrays)
+
+
+def load_model(path, basis: str | None = None) -> WaterModel:
+    """Read a model file; refuses files of another format or version (or `basis`, if given)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    try:
+        with np.load(path) as store:
+            arrays = {k: store[k] for k in store.files}
+        header = json.loads(str(arrays["header"]))
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"{path} is not a water model file: {error}") from None
+    if header.get("format") != MODEL_FORMAT or header.get("version") != MODEL_VERSION:
+        raise ValueError(f"{path} is a {header.get('format')} file of version "
+                         f"{header.get('version')}; this build reads {MODEL_FORMAT} v{MODEL_VERSION}")
+    if basis is not None and header["basis"] != basis:
+        raise ValueError(f"{path} uses the {header['basis']!r} basis, not {basis!r}")
+    rb = RadialBasis(header["basis"], arrays["basis_centres"], header["cutoff"], header["eta"])
+    losses = tuple(QuadraticLoss(arrays[f"{n}_linear"], arrays[f"{n}_quadratic"],
+                                 arrays[f"{n}_centre"]) for n in ("O", "H"))
+    return WaterModel(rb, losses, header["mode"], arrays.get("bounds"), header["metadata"])
