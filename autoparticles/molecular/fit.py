@@ -32,13 +32,18 @@ class FitSettings:
     mode: str = "conservative"
     frame_stride: int = 2
     from_positions: bool = False
+    order: int = 2
+    """2: quadratic losses; 1: linear losses only (C = 0), i.e. pair potentials."""
+    convex: bool = False
+    """Keep each species' C positive semidefinite: the loss grows in every direction away
+    from typical environments, so the total loss is bounded below."""
 
 
 def make_basis(kind: str, cutoff: float) -> RadialBasis:
     if kind == "inverse":
         return RadialBasis.inverse_powers(cutoff)
     if kind == "gaussian":
-        return RadialBasis.gaussians(cutoff, count=8, start=0.8)
+        return RadialBasis.gaussians(cutoff, count=16, start=0.8)
     raise ValueError(f"basis must be 'inverse' or 'gaussian', got {kind!r}")
 
 
@@ -70,14 +75,24 @@ def _frame_invariants(model_basis, positions, species, nlist):
     return radial_invariants(positions, species, nlist, model_basis)
 
 
-def _design_blocks(inv, species, centres, mode):
+def _design_blocks(inv, species, centres, mode, order):
     """{key: (atom mask, X)} of one frame: one joint block (conservative) or one per species
-    (agent: an atom's force depends only on its own species' parameters)."""
+    (agent: an atom's force depends only on its own species' parameters). order=1 keeps the
+    linear parameters only."""
     x = force_design(inv, centres, self_only=mode == "agent")
-    if mode != "agent":
-        return {"joint": (slice(None), x)}
     p = x.shape[1] // 2
-    return {s: (species == s, x[np.repeat(species == s, 3), s * p:(s + 1) * p]) for s in range(2)}
+    f = inv.values.shape[1]
+    keep = np.arange(p) if order == 2 else np.arange(f)
+    if mode != "agent":
+        return {"joint": (slice(None), x[:, np.concatenate([keep, p + keep])])}
+    return {s: (species == s, x[np.repeat(species == s, 3)][:, s * p + keep]) for s in range(2)}
+
+
+def _expand(theta: np.ndarray, n_features: int, order: int) -> np.ndarray:
+    """Full (c, triu C) parameters of one species from the fitted ones."""
+    if order == 2:
+        return theta
+    return np.concatenate([theta, np.zeros(parameter_count(n_features) - n_features)])
 
 
 class _NormalEquations:
@@ -99,6 +114,44 @@ class _NormalEquations:
         a_s = self.a / np.outer(scale, scale)
         theta_s = np.linalg.solve(a_s + ridge * self.rows * np.eye(len(scale)), self.b / scale)
         return theta_s / scale
+
+    def solve_convex(self, ridge: float, scales: list, n_features: int,
+                     iterations: int = 3000) -> np.ndarray:
+        """Ridge solution with every species' quadratic matrix C kept positive semidefinite
+        (accelerated projected gradient, FISTA). scales: per species (F,) standard deviations
+        of the invariants; the problem is solved in units where φ̃/σ is dimensionless and
+        C's off-diagonal entries carry √2, so the projection (eigenvalues clipped at 0) is
+        the Euclidean one."""
+        f = n_features
+        tri = np.triu_indices(f)
+        s = np.concatenate([np.concatenate([sc, np.outer(sc, sc)[tri] *
+                                            np.where(tri[0] == tri[1], 1.0, np.sqrt(2))])
+                            for sc in scales])
+        a = self.a / np.outer(s, s) + ridge * self.rows * np.eye(len(s))
+        b = self.b / s
+        step = 1.0 / np.linalg.eigvalsh(a)[-1]
+        per = len(s) // len(scales)
+
+        def project(u):
+            out = u.copy()
+            for k in range(len(scales)):
+                q = out[k * per + f:(k + 1) * per]
+                m = np.zeros((f, f))
+                m[tri] = q / np.where(tri[0] == tri[1], 1.0, np.sqrt(2))
+                m = m + np.triu(m, 1).T
+                w, v = np.linalg.eigh(m)
+                m = (v * np.maximum(w, 0.0)) @ v.T
+                out[k * per + f:(k + 1) * per] = m[tri] * np.where(tri[0] == tri[1], 1.0, np.sqrt(2))
+            return out
+
+        u = project(np.linalg.solve(a, b))
+        y, t = u.copy(), 1.0
+        for _ in range(iterations):
+            nxt = project(y - step * (a @ y - b))
+            t_next = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
+            y = nxt + (t - 1) / t_next * (nxt - u)
+            u, t = nxt, t_next
+        return u / s
 
     def rmse(self, theta) -> float:
         sse = theta @ self.a @ theta - 2 * theta @ self.b + self.yy
@@ -130,19 +183,29 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
                desc="design")
     for part, invs in phis.items():
         for k, inv in zip(frames[part], invs):
-            for key, (rows, x) in _design_blocks(inv, species, centres, settings.mode).items():
+            for key, (rows, x) in _design_blocks(inv, species, centres, settings.mode,
+                                                         settings.order).items():
                 systems[part].setdefault(key, _NormalEquations()).add(x, targets[k][rows].ravel())
             bar.update()
     bar.close()
     grid = RIDGE_GRID if settings.ridge is None else (settings.ridge,)
-    scan = {lam: sum(systems["validation"][key].rmse(systems["train"][key].solve(lam)) ** 2
+    scales = [train_phi[train_species == s].std(axis=0) for s in range(2)]
+
+    def solve(key, eq, lam):
+        if not settings.convex or settings.order == 1:
+            return eq.solve(lam)
+        return eq.solve_convex(lam, scales if key == "joint" else [scales[key]], len(scales[0]))
+
+    scan = {lam: sum(systems["validation"][key].rmse(solve(key, systems["train"][key], lam)) ** 2
                      for key in systems["train"]) for lam in grid}
     ridge = min(scan, key=scan.get)
-    thetas = {key: eq.solve(ridge) for key, eq in systems["train"].items()}
+    thetas = {key: solve(key, eq, ridge) for key, eq in systems["train"].items()}
     if "joint" in thetas:
-        p = parameter_count(2 * basis.size)
-        thetas = {0: thetas["joint"][:p], 1: thetas["joint"][p:]}
-    losses = tuple(QuadraticLoss.from_parameters(thetas[s], centres[s]) for s in range(2))
+        half = len(thetas["joint"]) // 2
+        thetas = {0: thetas["joint"][:half], 1: thetas["joint"][half:]}
+    f = 2 * basis.size
+    losses = tuple(QuadraticLoss.from_parameters(_expand(thetas[s], f, settings.order), centres[s])
+                   for s in range(2))
     model = WaterModel(basis, losses, settings.mode, bounds,
                        {"ridge": ridge, "fit": settings.__dict__,
                         "reference": {k: data.metadata.get(k) for k in ("model", "seed", "temperature_k")}})

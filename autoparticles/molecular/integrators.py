@@ -47,8 +47,8 @@ class NoseHooverChain:
         q, p, kt, m = self.q, self.p_xi, self.kt, self.length
         quarter, eighth = dt / 4, dt / 8
 
-        def force(j, ke):
-            return (2 * ke - self.dof * kt) / q[0] if j == 0 else (p[j - 1] ** 2 / q[j - 1] - kt) / q[j]
+        def force(j, ke):  # dp_j/dt [eV]
+            return 2 * ke - self.dof * kt if j == 0 else p[j - 1] ** 2 / q[j - 1] - kt
 
         p[m - 1] += force(m - 1, kinetic) * quarter
         for j in range(m - 2, -1, -1):

@@ -185,7 +185,12 @@ class Simulation:
                         writer.writerow(row)
                 if k == steps:
                     break
-                self.step()
+                try:
+                    self.step()
+                except ValueError as error:  # non-finite positions reach the neighbour list
+                    status = (f"blow-up at {self.time / 1000:.3f} ps: {error}; kept the frame "
+                              f"at {times[-1] / 1000 if times else 0:.3f} ps")
+                    break
                 done += 1
                 if k % 200 == 0:
                     elapsed = time.perf_counter() - started
