@@ -143,6 +143,81 @@ def _add_drive_commands(sub) -> None:
     cmp.set_defaults(handler=_drive_compare, obs=None)
 
 
+def _load_data(path):
+    from autoparticles.molecular.reference import load_reference
+
+    return load_reference(path)
+
+
+def _water_fit(args) -> int:
+    import json
+
+    from autoparticles.molecular.fit import FitSettings
+    from autoparticles.molecular.workflow import DEFAULT_FIT, fit_report, format_fit_report
+
+    settings = FitSettings(basis=args.basis or DEFAULT_FIT.basis, cutoff=args.cutoff,
+                           ridge=args.ridge, mode=args.mode, order=args.order,
+                           convex=DEFAULT_FIT.convex if args.convex is None else args.convex,
+                           from_positions=args.from_positions)
+    model, report = fit_report(_load_data(args.data), settings, progress=not args.json)
+    model.save(args.out)
+    print(format_fit_report(report))
+    print(f"\nwrote {args.out}")
+    if args.json:
+        print(json.dumps(report["errors"]))
+    return 0
+
+
+def _run_settings(args):
+    from autoparticles.molecular.simulate import RunSettings
+
+    return RunSettings(ps=args.ps, temperature=args.temperature, dt=args.dt,
+                       thermostat=args.thermostat, seed=args.seed)
+
+
+def _water_model(args):
+    from autoparticles.molecular.model import load_model
+
+    model = load_model(args.model)
+    return model.with_mode(args.mode) if getattr(args, "mode", None) else model
+
+
+def _water_run(args) -> int:
+    from autoparticles.molecular.workflow import start_simulation
+
+    data = _load_data(args.data) if args.start == "reference" else None
+    sim = start_simulation(_water_model(args), data, _run_settings(args), args.start)
+    traj = sim.run(trajectory_path=args.out, log_path=args.log)
+    print(f"{traj.status}; {traj.steps_per_second:.0f} steps/s; mean T "
+          f"{traj.temperatures.mean():.1f} K; wrote {args.out} and {args.log}")
+    return 0 if traj.status == "ok" else 1
+
+
+def _water_validate(args) -> int:
+    from autoparticles.molecular.validate import table_json
+    from autoparticles.molecular.workflow import print_table, validate_model
+
+    table, traj = validate_model(_water_model(args), _load_data(args.data), _run_settings(args),
+                                 args.out, progress=not args.json)
+    print(print_table(table))
+    print(f"wrote {args.out}/validation.md, .csv, .json and plots")
+    if args.json:
+        print(table_json(table))
+    return 0 if table.passed.all() else 1
+
+
+def _add_simulation_options(parser) -> None:
+    parser.add_argument("--model", required=True, help="model file from `water fit`")
+    parser.add_argument("--data", default=None, help="reference dataset (default: shipped)")
+    parser.add_argument("--ps", type=float, default=20.0, help="simulated time [ps]")
+    parser.add_argument("--temperature", type=float, default=300.0, help="[K]")
+    parser.add_argument("--dt", type=float, default=0.5, help="time step [fs]")
+    parser.add_argument("--thermostat", choices=["nose-hoover", "none"], default="nose-hoover")
+    parser.add_argument("--mode", choices=["conservative", "agent"], default=None,
+                        help="force mode (default: the model's)")
+    parser.add_argument("--seed", type=int, default=0)
+
+
 def _add_water_commands(sub) -> None:
     from pathlib import Path
 
@@ -167,6 +242,36 @@ def _add_water_commands(sub) -> None:
     desc.add_argument("file", nargs="?", default=None, help="dataset (default: the shipped one)")
     desc.add_argument("--json", action="store_true", help="print the summary as JSON")
     desc.set_defaults(handler=_water_describe)
+
+    fit = wsub.add_parser("fit", help="fit the O and H losses to reference forces")
+    fit.add_argument("--data", default=None, help="reference dataset (default: shipped)")
+    fit.add_argument("--basis", choices=["inverse", "gaussian"], default=None,
+                     help="radial basis (default: gaussian)")
+    fit.add_argument("--cutoff", type=float, default=6.0, help="[Å], below half the box")
+    fit.add_argument("--ridge", type=float, default=None, help="λ (default: chosen on validation)")
+    fit.add_argument("--mode", choices=["conservative", "agent"], default="conservative")
+    fit.add_argument("--order", type=int, choices=[1, 2], default=2, help="1: pair potentials")
+    fit.add_argument("--convex", dest="convex", action="store_true", default=None,
+                     help="keep the quadratic part positive semidefinite (default)")
+    fit.add_argument("--no-convex", dest="convex", action="store_false")
+    fit.add_argument("--from-positions", action="store_true",
+                     help="targets m·a from finite differences of positions (no forces needed)")
+    fit.add_argument("--out", default="model.npz")
+    fit.add_argument("--json", action="store_true")
+    fit.set_defaults(handler=_water_fit)
+
+    run = wsub.add_parser("run", help="learning-based simulation with a fitted model")
+    _add_simulation_options(run)
+    run.add_argument("--start", choices=["reference", "lattice"], default="reference")
+    run.add_argument("--out", default="traj.extxyz", help="extended XYZ trajectory")
+    run.add_argument("--log", default="log.csv", help="thermodynamic log")
+    run.set_defaults(handler=_water_run)
+
+    val = wsub.add_parser("validate", help="learned simulation vs the CP2K reference")
+    _add_simulation_options(val)
+    val.add_argument("--out", default="validation")
+    val.add_argument("--json", action="store_true")
+    val.set_defaults(handler=_water_validate)
 
 
 def build_parser() -> argparse.ArgumentParser:

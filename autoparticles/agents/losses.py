@@ -36,14 +36,19 @@ class QuadraticLoss:
     def n_features(self) -> int:
         return len(self.centre)
 
+    def value_and_gradient(self, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(M,) losses and (M, F) ∂H/∂φ of (M, F) invariants."""
+        t = phi - self.centre
+        curvature = t @ self.quadratic
+        return t @ self.linear + 0.5 * np.sum(curvature * t, axis=1), self.linear + curvature
+
     def value(self, phi: np.ndarray) -> np.ndarray:
         """(M,) losses of (M, F) invariants."""
-        t = phi - self.centre
-        return t @ self.linear + 0.5 * np.einsum("ma,ab,mb->m", t, self.quadratic, t)
+        return self.value_and_gradient(phi)[0]
 
     def gradient(self, phi: np.ndarray) -> np.ndarray:
         """(M, F) ∂H/∂φ."""
-        return self.linear + (phi - self.centre) @ self.quadratic
+        return self.value_and_gradient(phi)[1]
 
     @property
     def parameters(self) -> np.ndarray:

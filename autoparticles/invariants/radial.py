@@ -56,6 +56,40 @@ class RadialBasis:
     def size(self) -> int:
         return len(self.centres)
 
+    def table(self) -> "BasisTable":
+        """Cubic Hermite table of h_n(d) = g_n(d) f_c(d), built once per basis."""
+        cached = self.__dict__.get("_table")
+        if cached is None:
+            cached = _build_table(self)
+            object.__setattr__(self, "_table", cached)
+        return cached
+
+
+TABLE_START = 0.4
+"""Below this distance [Å] the basis is evaluated exactly instead of from the table."""
+TABLE_STEP = 0.002
+"""Table spacing [Å]; cubic Hermite interpolation errors are ~1e-12 relative."""
+
+
+@dataclass(frozen=True)
+class BasisTable:
+    """values, slopes: (K + 1, nb) h_n and dh_n/dd at d_k = start + k·step (d_K = cutoff)."""
+
+    start: float
+    step: float
+    values: np.ndarray
+    slopes: np.ndarray
+
+
+def _build_table(basis: "RadialBasis") -> BasisTable:
+    count = int(np.ceil((basis.cutoff - TABLE_START) / TABLE_STEP))
+    step = (basis.cutoff - TABLE_START) / count
+    grid = TABLE_START + step * np.arange(count + 1)
+    values = np.empty((count + 1, basis.size))
+    slopes = np.empty_like(values)
+    _exact_rows(KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff, grid, values, slopes)
+    return BasisTable(TABLE_START, step, values, slopes)
+
 
 @numba.njit(cache=True, inline="always")
 def _basis_value_and_slope(kind, centre, eta, d):
@@ -66,10 +100,33 @@ def _basis_value_and_slope(kind, centre, eta, d):
     return g, -2.0 * eta * (d - centre) * g
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, inline="always")
+def _exact_one(kind, centres, eta, cutoff, d, n):
+    """h_n(d) = g_n(d) f_c(d) and its derivative, evaluated directly."""
+    if d >= cutoff:
+        return 0.0, 0.0
+    arg = np.pi * d / cutoff
+    fc = 0.5 * (np.cos(arg) + 1.0)
+    dfc = -0.5 * np.pi / cutoff * np.sin(arg)
+    g, dg = _basis_value_and_slope(kind, centres[n], eta, d)
+    return g * fc, dg * fc + g * dfc
+
+
+@numba.njit(cache=True)
+def _exact_rows(kind, centres, eta, cutoff, grid, values, slopes):
+    for k in range(grid.shape[0]):
+        for n in range(centres.shape[0]):
+            values[k, n], slopes[k, n] = _exact_one(kind, centres, eta, cutoff, grid[k], n)
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
 def _radial_kernel(x, species, n_species, box, indptr, indices, kind, centres, eta, cutoff,
-                   phi, slope, unit):
+                   t_start, t_step, t_values, t_slopes, phi, slope, unit):
+    """φ, per-pair slopes and unit vectors; h_n from the cubic Hermite table (exact below
+    t_start). The slope is the exact derivative of the interpolant, so forces stay the
+    gradient of the interpolated loss."""
     nb = centres.shape[0]
+    last = t_values.shape[0] - 1
     for i in range(x.shape[0]):
         for s in range(n_species * nb):
             phi[i, s] = 0.0
@@ -80,18 +137,29 @@ def _radial_kernel(x, species, n_species, box, indptr, indices, kind, centres, e
             rz = minimum_image(x[j, 2] - x[i, 2], box[2])
             d = np.sqrt(rx * rx + ry * ry + rz * rz)
             unit[p, 0], unit[p, 1], unit[p, 2] = rx / d, ry / d, rz / d
+            col = species[j] * nb
             if d >= cutoff:
                 for n in range(nb):
                     slope[p, n] = 0.0
                 continue
-            arg = np.pi * d / cutoff
-            fc = 0.5 * (np.cos(arg) + 1.0)
-            dfc = -0.5 * np.pi / cutoff * np.sin(arg)
-            col = species[j] * nb
+            if d < t_start:
+                for n in range(nb):
+                    h, dh = _exact_one(kind, centres, eta, cutoff, d, n)
+                    phi[i, col + n] += h
+                    slope[p, n] = dh
+                continue
+            t = (d - t_start) / t_step
+            k = min(int(t), last - 1)
+            u = t - k
+            u2 = u * u
+            u3 = u2 * u
+            h00, h10, h01, h11 = 2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, 3 * u2 - 2 * u3, u3 - u2
+            d00, d10, d01, d11 = 6 * u2 - 6 * u, 3 * u2 - 4 * u + 1, 6 * u - 6 * u2, 3 * u2 - 2 * u
             for n in range(nb):
-                g, dg = _basis_value_and_slope(kind, centres[n], eta, d)
-                phi[i, col + n] += g * fc
-                slope[p, n] = dg * fc + g * dfc
+                y0, y1 = t_values[k, n], t_values[k + 1, n]
+                m0, m1 = t_slopes[k, n] * t_step, t_slopes[k + 1, n] * t_step
+                phi[i, col + n] += h00 * y0 + h10 * m0 + h01 * y1 + h11 * m1
+                slope[p, n] = (d00 * y0 + d10 * m0 + d01 * y1 + d11 * m1) / t_step
 
 
 @dataclass(frozen=True)
@@ -127,9 +195,10 @@ def radial_invariants(positions, species, nlist: NeighbourList, basis: RadialBas
     phi = np.empty((len(x), n_species * nb))
     slope = np.empty((len(nlist.indices), nb))
     unit = np.empty((len(nlist.indices), 3))
+    table = basis.table()
     _radial_kernel(x, species, n_species, as_kernel_box(nlist.box, 3), nlist.indptr,
                    nlist.indices, KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff,
-                   phi, slope, unit)
+                   table.start, table.step, table.values, table.slopes, phi, slope, unit)
     return RadialInvariants(phi, slope, unit, nlist.indptr, nlist.indices, species, n_species)
 
 

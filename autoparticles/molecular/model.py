@@ -61,8 +61,7 @@ class WaterModel:
         losses = np.empty(len(species))
         for s, loss in enumerate(self.losses):
             rows = species == s
-            weights[rows] = loss.gradient(inv.values[rows])
-            losses[rows] = loss.value(inv.values[rows])
+            losses[rows], weights[rows] = loss.value_and_gradient(inv.values[rows])
         forces = -contract_gradient(inv, weights, self_only=self.mode == "agent")
         return losses, forces, inv.values
 
