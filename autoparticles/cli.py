@@ -111,6 +111,19 @@ def _drive_compare(args) -> int:
     return 0
 
 
+def _drive_watch(args) -> int:
+    from autoparticles.watch import watch_driving
+
+    overrides = {k: v for k, v in (("n_particles", args.n), ("scenario", args.scenario)) if v is not None}
+    from autoparticles.envs.config import DrivingConfig
+
+    path = watch_driving(DrivingConfig.from_dict(overrides), args.policy, args.steps, args.record,
+                         args.seed)
+    if path:
+        print(f"wrote {path}")
+    return 0
+
+
 def _add_drive_commands(sub) -> None:
     drive = sub.add_parser("drive", help="autonomous particles: driving agents")
     dsub = drive.add_subparsers(dest="drive_command", required=True)
@@ -133,6 +146,14 @@ def _add_drive_commands(sub) -> None:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--out", default=None, help="output folder (rerun to resume)")
     tr.set_defaults(handler=_drive_train)
+    watch = dsub.add_parser("watch", help="watch particles drive (window, or --record a file)")
+    watch.add_argument("--policy", default="ttc", help="ballistic, ttc or a trained model .zip")
+    watch.add_argument("--scenario", default=None)
+    watch.add_argument("--n", type=int, default=None)
+    watch.add_argument("--steps", type=int, default=300)
+    watch.add_argument("--seed", type=int, default=0)
+    watch.add_argument("--record", default=None, help="write FILE.gif or FILE.mp4 instead")
+    watch.set_defaults(handler=_drive_watch)
     cmp = dsub.add_parser("compare", help="invariants vs raw coordinates vs ablations")
     cmp.add_argument("--seeds", type=int, default=3)
     cmp.add_argument("--steps", type=int, default=500_000, help="particle-steps per training")
@@ -206,6 +227,19 @@ def _water_validate(args) -> int:
     return 0 if table.passed.all() else 1
 
 
+def _water_watch(args) -> int:
+    from autoparticles.watch import watch_water
+
+    if (args.trajectory is None) == (args.model is None):
+        raise ValueError("give exactly one of --trajectory FILE.extxyz or --model model.npz")
+    model = _water_model(args) if args.model else None
+    data = _load_data(args.data) if args.model else None
+    path = watch_water(args.record, args.trajectory, model, data, frames=args.frames)
+    if path:
+        print(f"wrote {path}")
+    return 0
+
+
 def _add_simulation_options(parser) -> None:
     parser.add_argument("--model", required=True, help="model file from `water fit`")
     parser.add_argument("--data", default=None, help="reference dataset (default: shipped)")
@@ -273,6 +307,14 @@ def _add_water_commands(sub) -> None:
     val.add_argument("--json", action="store_true")
     val.set_defaults(handler=_water_validate)
 
+    wwatch = wsub.add_parser("watch", help="replay a trajectory or run a model live")
+    wwatch.add_argument("--trajectory", default=None, help="extended XYZ from `water run`")
+    wwatch.add_argument("--model", default=None, help="run this model live from the reference")
+    wwatch.add_argument("--data", default=None, help="reference dataset (default: shipped)")
+    wwatch.add_argument("--frames", type=int, default=200, help="live frames (10 steps each)")
+    wwatch.add_argument("--record", default=None, help="write FILE.gif or FILE.mp4 instead")
+    wwatch.set_defaults(handler=_water_watch, mode=None)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autoparticles", description=__doc__)
@@ -297,7 +339,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"autoparticles: error: {error}", file=sys.stderr)
         return 2
 

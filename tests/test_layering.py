@@ -13,8 +13,9 @@ ALLOWED = {
     "agents": {"envs", "invariants"},
     "molecular": {"agents", "invariants"},
     "bench": {"invariants", "envs", "agents", "molecular"},
-    "cli": {"invariants", "envs", "agents", "molecular", "render", "bench", "demo"},
-    "demo": {"invariants", "envs", "agents", "molecular", "render", "bench"},
+    "cli": {"invariants", "envs", "agents", "molecular", "render", "bench", "demo", "watch"},
+    "watch": {"invariants", "envs", "agents", "molecular", "render"},
+    "demo": {"invariants", "envs", "agents", "molecular", "render", "bench", "watch"},
     "__init__": {"envs"},
 }
 HEAVY = {"pygame": {"render"}, "torch": {"agents"}, "stable_baselines3": {"agents", "envs"}}

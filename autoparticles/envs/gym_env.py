@@ -32,11 +32,16 @@ class DrivingEnv(gym.Env):
         self.world = DrivingWorld(self.config, seed=0)
         self._steps = 0
         self._renderer = None
+        self._onsets = np.zeros(self.config.n_particles, dtype=np.int64)
+        self._total_onsets = 0
+        self._forward = 1.0
 
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
         obs = self.world.reset(seed=int(self.np_random.integers(2**62)))
         self._steps = 0
+        self._onsets[:] = 0
+        self._total_onsets = 0
         if self.render_mode == "human":
             self.render()
         return as_observation(obs[0]), {}
@@ -46,6 +51,9 @@ class DrivingEnv(gym.Env):
         actions[0] = np.asarray(action, dtype=np.float64).reshape(2)
         obs, rewards, info = self.world.step(actions)
         self._steps += 1
+        self._onsets = info["collisions"]
+        self._total_onsets += info["onsets"]
+        self._forward = info["forward_speed"]
         truncated = self._steps >= self.config.episode_steps
         own = {k: float(v[0]) for k, v in info.items() if k.startswith("reward_")}
         own.update(collisions=int(info["collisions"][0]), onsets=info["onsets"],
@@ -64,8 +72,13 @@ class DrivingEnv(gym.Env):
             self._renderer = DrivingRenderer(self.config.box, self.config.radius,
                                              human=self.render_mode == "human",
                                              fps=self.metadata["render_fps"])
-        w = self.world
-        return self._renderer.draw(w.positions, w.velocities, w.headings, w.sensed.neighbour)
+        w, c = self.world, self.config
+        elapsed = self._steps * c.dt
+        rate = 2 * self._total_onsets / (c.n_particles * elapsed) if elapsed else 0.0
+        hud = (f"t = {elapsed:6.1f}   collisions {self._total_onsets}   "
+               f"rate {rate:.3f}   forward speed {self._forward:.2f}")
+        return self._renderer.draw(w.positions, w.velocities, w.headings, w.sensed.neighbour,
+                                   self._onsets, hud)
 
     def close(self):
         if self._renderer is not None:

@@ -176,8 +176,9 @@ class Simulation:
                     frames.append(good)
                     temps.append(self.temperature())
                     if traj:
-                        traj.write(format_frame(symbols, self.x, self.box, self.v,
-                                                {"time_fs": self.time}))
+                        traj.write(format_frame(symbols, self.x, self.box, self.v, {
+                            "time_fs": self.time, "temperature_k": self.temperature(),
+                            "loss_sum_ev": float(self.losses.sum())}))
                 if k % s.log_every == 0:
                     row = self.log_row()
                     log.append(row)

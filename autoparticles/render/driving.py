@@ -1,77 +1,114 @@
-"""pygame frames of driving particles from plain arrays (imported lazily by the envs)."""
-
-import colorsys
+"""pygame frames of driving particles drawn from plain arrays (no simulation code here)."""
 
 import numpy as np
 
+from autoparticles.render.canvas import Canvas
 
-def heading_colours(headings: np.ndarray) -> np.ndarray:
-    """(N, 3) uint8 colours: hue = direction of the heading."""
+BACKGROUND = (18, 18, 24)
+WATCH_LINE = (80, 80, 110)
+FLASH = (255, 255, 255)
+
+
+def heading_colours(headings: np.ndarray, saturation: float = 0.75,
+                    value: float = 0.95) -> np.ndarray:
+    """(N, 3) uint8 colours: hue = direction of the heading ê (vectorised HSV -> RGB)."""
     hue = (np.arctan2(headings[:, 1], headings[:, 0]) / (2 * np.pi)) % 1.0
-    return np.array([[int(255 * c) for c in colorsys.hsv_to_rgb(h, 0.75, 0.95)] for h in hue],
-                    dtype=np.uint8)
+    sector = np.floor(hue * 6).astype(int) % 6
+    frac = hue * 6 - np.floor(hue * 6)
+    p, q, t = value * (1 - saturation), value * (1 - saturation * frac), value * (1 - saturation * (1 - frac))
+    v = np.full_like(hue, value)
+    table = np.stack([np.stack(c, axis=1) for c in
+                      ((v, t, p + 0 * v), (q, v, p + 0 * v), (p + 0 * v, v, t), (p + 0 * v, q, v),
+                       (t, p + 0 * v, v), (v, p + 0 * v, q))])
+    rgb = table[sector, np.arange(len(hue))]
+    return (255 * rgb).astype(np.uint8)
 
 
-class DrivingRenderer:
-    """Draws disks (wrapped across the periodic edges), velocity arrows and watch lines.
-
-    box: side L; radius: disk radius R; size: frame width = height [pixels]; human: open a
-    window and pace it at `fps`."""
+class DrivingRenderer(Canvas):
+    """Disks in a periodic square (drawn wrapped across edges), velocity arrows, a line to
+    the watched neighbour, a white ring on collision onsets, optional trails and a heads-up
+    line. box: side L; radius: disk radius R; size: frame side [pixels]; zoom: magnification
+    about the box centre."""
 
     def __init__(self, box: float, radius: float, size: int = 600, human: bool = False,
-                 fps: int = 10):
-        import pygame
+                 fps: int = 10, trail_length: int = 30):
+        super().__init__(size, human, fps, "autoparticles — driving")
+        self.box, self.radius = float(box), float(radius)
+        self.zoom = 1.0
+        self.show_trails = False
+        self.trail_length = trail_length
+        self._trail: list[np.ndarray] = []
 
-        self.pygame = pygame
-        pygame.init()
-        self.box, self.radius, self.size, self.fps, self.human = box, radius, size, fps, human
-        self.scale = size / box
-        if human:
-            self.window = pygame.display.set_mode((size, size))
-            pygame.display.set_caption("autoparticles — driving")
-            self.clock = pygame.time.Clock()
-        self.canvas = pygame.Surface((size, size))
+    @property
+    def scale(self) -> float:
+        return self.size / self.box * self.zoom
 
-    def _pixel(self, xy) -> tuple[int, int]:
-        return int(xy[0] * self.scale), int(self.size - xy[1] * self.scale)
+    def pixel(self, xy) -> tuple[int, int]:
+        """Screen pixel of a world point (x right, y up; zoom about the centre)."""
+        col, row = self.pixels(np.asarray(xy, dtype=float)[None])[0]
+        return int(col), int(row)
 
-    def draw(self, positions, velocities, headings, watched=None) -> np.ndarray | None:
-        """Render one frame; returns (size, size, 3) uint8 (None in human mode)."""
-        pg, canvas = self.pygame, self.canvas
-        canvas.fill((18, 18, 24))
-        colours = heading_colours(headings)
-        r_pix = max(1, int(round(self.radius * self.scale)))
+    def pixels(self, xy: np.ndarray) -> np.ndarray:
+        """(M, 2) int pixels of (M, 2) world points."""
+        centre = 0.5 * self.box
+        out = np.empty(xy.shape)
+        out[:, 0] = self.size / 2 + (xy[:, 0] - centre) * self.scale
+        out[:, 1] = self.size / 2 - (xy[:, 1] - centre) * self.scale
+        return np.rint(out).astype(int)
+
+    def draw(self, positions, velocities, headings, watched=None, onsets=None,
+             hud: str = "") -> np.ndarray | None:
+        """Render one frame; returns (size, size, 3) uint8, or None in human mode.
+        onsets: (N,) collision counts of this step (non-zero: flash)."""
+        pg, surface = self.pygame, self.surface
+        surface.fill(BACKGROUND)
+        positions = np.asarray(positions)
+        self._trail.append(positions.copy())
+        del self._trail[:-self.trail_length]
+        if self.show_trails:
+            self._draw_trails()
+        velocities = np.asarray(velocities)
         if watched is not None:
-            for i, j in enumerate(watched):
-                if j >= 0:
-                    delta = positions[j] - positions[i]
-                    delta -= self.box * np.round(delta / self.box)
-                    pg.draw.line(canvas, (70, 70, 90), self._pixel(positions[i]),
-                                 self._pixel(positions[i] + delta), 1)
-        for x, v, colour in zip(positions, velocities, colours):
-            for shift in self._images(x):
-                centre = self._pixel(x + shift)
-                pg.draw.circle(canvas, tuple(int(c) for c in colour), centre, r_pix)
-                pg.draw.line(canvas, (240, 240, 240), centre, self._pixel(x + shift + 0.5 * v), 1)
-        if self.human:
-            self.window.blit(canvas, (0, 0))
-            pg.event.pump()
-            pg.display.flip()
-            self.clock.tick(self.fps)
-            return None
-        return np.transpose(pg.surfarray.array3d(canvas), (1, 0, 2)).copy()
+            has = np.asarray(watched) >= 0
+            delta = positions[watched[has]] - positions[has]
+            delta -= self.box * np.round(delta / self.box)
+            for a, b in zip(self.pixels(positions[has]).tolist(),
+                            self.pixels(positions[has] + delta).tolist()):
+                pg.draw.line(surface, WATCH_LINE, a, b, 1)
+        colours = [tuple(c) for c in heading_colours(np.asarray(headings)).tolist()]
+        r_pix = max(2, int(round(self.radius * self.scale)))
+        flashing = np.zeros(len(positions), bool) if onsets is None else np.asarray(onsets) > 0
+        for shift in self._image_shifts():
+            near = self._crossing(positions, shift)
+            index = np.nonzero(near)[0]
+            centres = self.pixels(positions[index] + shift).tolist()
+            tips = self.pixels(positions[index] + shift + velocities[index] * (2 * self.radius)).tolist()
+            for k, centre, tip in zip(index.tolist(), centres, tips):
+                pg.draw.circle(surface, colours[k], centre, r_pix)
+                if flashing[k]:
+                    pg.draw.circle(surface, FLASH, centre, r_pix + 3, 2)
+                pg.draw.line(surface, (245, 245, 245), centre, tip, 2)
+        if hud:
+            self.text(hud)
+        return self.present()
 
-    def _images(self, x):
-        """Shifts that draw a disk crossing an edge on both sides."""
-        shifts = [np.zeros(2)]
+    def _draw_trails(self) -> None:
+        for a, b in zip(self._trail[:-1], self._trail[1:]):
+            jump = np.abs(b - a).max(axis=1) > 0.5 * self.box  # wrapped: no line across
+            for p, q in zip(a[~jump], b[~jump]):
+                self.pygame.draw.line(self.surface, (60, 60, 70), self.pixel(p), self.pixel(q), 1)
+
+    def _image_shifts(self) -> list[np.ndarray]:
+        """The box itself and its 8 periodic neighbours."""
+        return [np.array([a, b]) * self.box for a in (0, -1, 1) for b in (0, -1, 1)]
+
+    def _crossing(self, positions: np.ndarray, shift: np.ndarray) -> np.ndarray:
+        """Which disks have a visible copy at `shift` (all for the zero shift; otherwise
+        those whose disk crosses the matching edge)."""
+        near = np.ones(len(positions), bool)
         for axis in range(2):
-            for sign in (-1, 1):
-                edge = x[axis] + sign * self.radius
-                if edge < 0 or edge > self.box:
-                    shift = np.zeros(2)
-                    shift[axis] = -sign * self.box
-                    shifts.append(shift)
-        return shifts
-
-    def close(self) -> None:
-        self.pygame.quit()
+            if shift[axis] > 0:
+                near &= positions[:, axis] - self.radius < 0
+            elif shift[axis] < 0:
+                near &= positions[:, axis] + self.radius > self.box
+        return near

@@ -1,0 +1,58 @@
+"""Keyboard-driven viewing loop for a pygame canvas.
+
+Keys: space pause/resume, → or . one step while paused, + / - faster / slower, z / x zoom in /
+out, t trails on/off, q or Esc quit.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Controls:
+    paused: bool = False
+    steps_per_frame: int = 1
+    zoom: float = 1.0
+    trails: bool = False
+    single_step: bool = False
+    quit: bool = False
+
+    def handle(self, pygame) -> None:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self.quit = True
+            elif event.type == pygame.KEYDOWN:
+                key = event.unicode
+                if event.key in (pygame.K_ESCAPE,) or key == "q":
+                    self.quit = True
+                elif event.key == pygame.K_SPACE:
+                    self.paused = not self.paused
+                elif event.key == pygame.K_RIGHT or key == ".":
+                    self.single_step = True
+                elif key in ("+", "="):
+                    self.steps_per_frame = min(64, self.steps_per_frame * 2)
+                elif key == "-":
+                    self.steps_per_frame = max(1, self.steps_per_frame // 2)
+                elif key == "z":
+                    self.zoom = min(8.0, self.zoom * 1.25)
+                elif key == "x":
+                    self.zoom = max(1.0, self.zoom / 1.25)
+                elif key == "t":
+                    self.trails = not self.trails
+
+
+def interactive(canvas, advance, draw, limit: int) -> None:
+    """Call advance(n) and draw() until `limit` steps or the user quits."""
+    controls = Controls()
+    done = 0
+    while done < limit and not controls.quit:
+        controls.handle(canvas.pygame)
+        if hasattr(canvas, "zoom"):
+            canvas.zoom = controls.zoom
+        if hasattr(canvas, "show_trails"):
+            canvas.show_trails = controls.trails
+        if not controls.paused or controls.single_step:
+            n = 1 if controls.single_step else controls.steps_per_frame
+            advance(n)
+            done += n
+            controls.single_step = False
+        draw()
