@@ -98,9 +98,20 @@ class WaterModel:
         return atomic_savez(Path(path), arrays)
 
 
-def load_model(path, basis: str | None = None) -> WaterModel:
-    """Read a model file; refuses files of another format or version (or `basis`, if given)."""
-    path = Path(path)
+SHIPPED_MODEL = "water_model.npz"
+
+
+def shipped_model_path() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("autoparticles") / "data" / SHIPPED_MODEL))
+
+
+def load_model(path=None, basis: str | None = None) -> WaterModel:
+    """Read a model file (default: the model shipped with the package, fitted with
+    `autoparticles water fit` on the shipped data); refuses files of another format or
+    version (or `basis`, if given)."""
+    path = shipped_model_path() if path is None else Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     try:

@@ -1,0 +1,173 @@
+"""Water speed against the peers, same box and machine, in one run.
+
+    pip install -e ".[bench]"     # OpenMM and ASE (optional; missing peers are skipped)
+    python benchmarks/bench_peers_water.py [--molecules 64 512] [--steps 2000] [--cp2k-steps 20]
+
+Systems (300 K, 0.5 fs, NVT where the peer offers it):
+  autoparticles  the default learned model (conservative, Nosé–Hoover chain), cutoff 6 Å
+  OpenMM (CPU)   flexible SPC/Fw (Wu, Tepper & Voth, J. Chem. Phys. 124, 024503, 2006),
+                 PME with a 6 Å real-space cutoff, Nosé–Hoover integrator, 1 CPU thread
+  ASE            its numpy TIP3P calculator (rc = 6 Å) with RATTLE-fixed bonds, VelocityVerlet
+  CP2K           the reference NNP water model (64 H2O only), when cp2k.psmp is installed
+Prints steps/s, atom-steps/s and ratios; writes CSV.
+"""
+
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+SPCFW = {"q_o": -0.82, "q_h": 0.41, "sigma_nm": 0.3165492, "epsilon_kj": 0.650299,
+         "r_oh_nm": 0.1012, "k_oh": 443153.38, "theta_deg": 113.24, "k_theta": 317.5656}
+"""SPC/Fw parameters (Wu, Tepper & Voth 2006) in OpenMM units (nm, kJ/mol, rad)."""
+
+
+def water_box(molecules):
+    from autoparticles.molecular.units import ATOMIC_MASS
+    from autoparticles.molecular.water_box import build_water_box
+
+    box = build_water_box(molecules, seed=1)
+    masses = np.array([ATOMIC_MASS[int(z)] for z in box.numbers])
+    return box, masses
+
+
+def time_steps(step, steps):
+    step(10)
+    started = time.perf_counter()
+    step(steps)
+    return steps / (time.perf_counter() - started)
+
+
+def ours(molecules, steps):
+    from autoparticles.molecular.integrators import maxwell_boltzmann
+    from autoparticles.molecular.model import load_model
+    from autoparticles.molecular.simulate import RunSettings, Simulation
+
+    box, masses = water_box(molecules)
+    v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
+    sim = Simulation(load_model(), box.positions, v, box.numbers, masses, box.box, RunSettings())
+
+    def step(n):
+        for _ in range(n):
+            sim.step()
+    return time_steps(step, steps)
+
+
+def openmm_spcfw(molecules, steps):
+    import openmm
+    from openmm import unit
+
+    box, masses = water_box(molecules)
+    p = SPCFW
+    system = openmm.System()
+    edge = box.box[0] / 10.0
+    system.setDefaultPeriodicBoxVectors(openmm.Vec3(edge, 0, 0), openmm.Vec3(0, edge, 0), openmm.Vec3(0, 0, edge))
+    bonds, angles = openmm.HarmonicBondForce(), openmm.HarmonicAngleForce()
+    nonbonded = openmm.NonbondedForce()
+    nonbonded.setNonbondedMethod(openmm.NonbondedForce.PME)
+    nonbonded.setCutoffDistance(0.6)
+    for m in masses:
+        system.addParticle(m)
+    for k in range(molecules):
+        o, h1, h2 = 3 * k, 3 * k + 1, 3 * k + 2
+        nonbonded.addParticle(p["q_o"], p["sigma_nm"], p["epsilon_kj"])
+        nonbonded.addParticle(p["q_h"], 1.0, 0.0)
+        nonbonded.addParticle(p["q_h"], 1.0, 0.0)
+        bonds.addBond(o, h1, p["r_oh_nm"], p["k_oh"])
+        bonds.addBond(o, h2, p["r_oh_nm"], p["k_oh"])
+        angles.addAngle(h1, o, h2, np.radians(p["theta_deg"]), p["k_theta"])
+        for a, b in ((o, h1), (o, h2), (h1, h2)):
+            nonbonded.addException(a, b, 0.0, 1.0, 0.0)
+    for force in (bonds, angles, nonbonded):
+        system.addForce(force)
+    integrator = openmm.NoseHooverIntegrator(300 * unit.kelvin, 10 / unit.picosecond, 0.0005 * unit.picoseconds)
+    platform = openmm.Platform.getPlatformByName("CPU")
+    context = openmm.Context(system, integrator, platform, {"Threads": "1"})
+    context.setPositions(box.positions / 10.0)
+    context.setVelocitiesToTemperature(300 * unit.kelvin)
+    return time_steps(integrator.step, steps)
+
+
+def ase_tip3p(molecules, steps):
+    import ase
+    from ase import units
+    from ase.calculators.tip3p import TIP3P
+    from ase.constraints import FixBondLengths
+    from ase.md.verlet import VelocityVerlet
+
+    box, _ = water_box(molecules)
+    atoms = ase.Atoms(numbers=box.numbers, positions=box.positions, cell=box.box, pbc=True)
+    atoms.calc = TIP3P(rc=6.0)
+    atoms.constraints = FixBondLengths([(3 * i + j, 3 * i + (j + 1) % 3)
+                                        for i in range(molecules) for j in range(3)])
+    dyn = VelocityVerlet(atoms, 0.5 * units.fs)
+    return time_steps(dyn.run, steps)
+
+
+def cp2k(molecules, steps):
+    from autoparticles.molecular.cp2k_input import Thermostat, find_nnp_member, md_input, write_xyz
+    from autoparticles.molecular.cp2k_run import cp2k_executable
+
+    exe = cp2k_executable()
+    box, _ = water_box(molecules)
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        write_xyz(folder / "start.xyz", box.symbols, box.positions)
+
+        def run(n):
+            text = md_input("bench", "start.xyz", box.box, n, 300.0, 0.5, Thermostat("nose", 100.0), 1000,
+                            1, find_nnp_member(1), restart_every=10**6)
+            (folder / "bench.inp").write_text(text)
+            started = time.perf_counter()
+            subprocess.run([exe, "-i", "bench.inp", "-o", "bench.out"], cwd=folder, check=True,
+                           env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True)
+            return time.perf_counter() - started
+
+        startup = run(1)
+        total = run(steps + 1)
+        return steps / max(total - startup, 1e-9)
+
+
+SYSTEMS = {"autoparticles": ours, "OpenMM CPU (SPC/Fw)": openmm_spcfw, "ASE (TIP3P)": ase_tip3p,
+           "CP2K (NNP)": cp2k}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--molecules", type=int, nargs="+", default=[64, 512])
+    parser.add_argument("--steps", type=int, default=2000, help="steps for the fast systems")
+    parser.add_argument("--ase-steps", type=int, default=100)
+    parser.add_argument("--cp2k-steps", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args()
+    rows = []
+    for molecules in args.molecules:
+        for name, run in SYSTEMS.items():
+            if name.startswith("CP2K") and molecules != 64:
+                continue
+            steps = {"ASE (TIP3P)": args.ase_steps, "CP2K (NNP)": args.cp2k_steps}.get(name, args.steps)
+            try:
+                per_s = run(molecules, steps)
+            except (ImportError, FileNotFoundError) as error:
+                print(f"skipping {name}: {error}")
+                continue
+            rows.append({"system": name, "molecules": molecules, "steps_per_s": per_s,
+                         "atom_steps_per_s": per_s * 3 * molecules})
+            print(f"{molecules:4d} H2O {name:22s} {per_s:10.2f} steps/s", flush=True)
+    table = pd.DataFrame(rows)
+    ours_rate = table[table.system == "autoparticles"].set_index("molecules").steps_per_s
+    table["ours_over_this"] = [ours_rate.get(m, np.nan) / r for m, r in zip(table.molecules, table.steps_per_s)]
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "peers_water.csv", index=False)
+    print("\n" + table.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+
+
+if __name__ == "__main__":
+    main()
