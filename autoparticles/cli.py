@@ -92,7 +92,8 @@ def _drive_train(args) -> int:
     from autoparticles.agents.training import TrainSettings, train
 
     config = _drive_config(args)
-    settings = TrainSettings(algo=args.algo, steps=args.steps, seed=args.seed)
+    settings = TrainSettings(algo=args.algo, steps=args.steps, seed=args.seed,
+                             checkpoint_every=args.checkpoint_every, log_every=args.log_every)
     out = args.out or f"runs/drive-{config.observation}-{args.algo}-s{args.seed}"
     model = train(config, settings, out)
     print(f"wrote {model}")
@@ -145,6 +146,8 @@ def _add_drive_commands(sub) -> None:
     tr.add_argument("--steps", type=int, default=2_000_000, help="particle-steps")
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--out", default=None, help="output folder (rerun to resume)")
+    tr.add_argument("--checkpoint-every", type=int, default=200_000, help="particle-steps")
+    tr.add_argument("--log-every", type=int, default=20_000, help="particle-steps per progress row")
     tr.set_defaults(handler=_drive_train)
     watch = dsub.add_parser("watch", help="watch particles drive (window, or --record a file)")
     watch.add_argument("--policy", default="ttc", help="ballistic, ttc or a trained model .zip")

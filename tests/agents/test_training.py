@@ -1,0 +1,78 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autoparticles.agents.training import TrainSettings, train
+from autoparticles.envs.config import DrivingConfig
+
+SMALL = DrivingConfig(n_particles=8, episode_steps=50)
+CLI = [sys.executable, "-m", "autoparticles.cli"]
+
+
+def test_training_writes_outputs_and_resumes(tmp_path):
+    settings = TrainSettings(steps=2048, n_steps=64, batch_size=256, n_epochs=1,
+                             checkpoint_every=1024, log_every=512)
+    model = train(SMALL, settings, tmp_path, progress=False)
+    assert model.exists() and (tmp_path / "checkpoint.zip").exists()
+    assert DrivingConfig.from_json(tmp_path / "config.json") == SMALL
+    first = pd.read_csv(tmp_path / "progress.csv")
+    assert list(first.columns)[:3] == ["particle_steps", "collision_rate", "relative_collision_rate"]
+    more = TrainSettings(**{**settings.__dict__, "steps": 4096})
+    train(SMALL, more, tmp_path, progress=False)
+    both = pd.read_csv(tmp_path / "progress.csv")
+    assert len(both) > len(first) and np.all(np.diff(both.particle_steps) > 0)
+    from stable_baselines3 import PPO
+
+    assert PPO.load(tmp_path / "model.zip").num_timesteps >= 4096
+
+
+def test_interrupted_training_continues_from_the_checkpoint(tmp_path):
+    def command(steps):
+        return CLI + ["drive", "train", "--steps", str(steps), "--set", "n_particles=8",
+                      "--checkpoint-every", "2048", "--log-every", "1024", "--out", str(tmp_path)]
+
+    args = command(400_000)
+    first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not (tmp_path / "checkpoint.zip").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1.0)
+    first.send_signal(signal.SIGINT)
+    first.wait(timeout=60)
+    assert (tmp_path / "checkpoint.zip").exists() and not (tmp_path / "model.zip").exists()
+    from stable_baselines3 import PPO
+
+    saved = PPO.load(tmp_path / "checkpoint.zip").num_timesteps
+    resumed = subprocess.run(command(4096), capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert PPO.load(tmp_path / "model.zip").num_timesteps >= max(saved, 4096)
+
+
+def test_bad_input_is_refused_clearly(tmp_path):
+    unknown = subprocess.run(CLI + ["drive", "train", "--set", "n_particle=8", "--out", str(tmp_path / "a")],
+                             capture_output=True, text=True, timeout=120)
+    assert unknown.returncode == 2 and "unknown --set key(s): n_particle" in unknown.stderr
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    denied = subprocess.run(CLI + ["drive", "train", "--steps", "100", "--out", str(blocked / "sub")],
+                            capture_output=True, text=True, timeout=120)
+    assert denied.returncode == 2 and "cannot write to output folder" in denied.stderr
+    raw = train(SMALL.replace(observation="raw"), TrainSettings(steps=512, n_steps=64, batch_size=256, n_epochs=1),
+                tmp_path / "raw", progress=False)
+    mismatch = subprocess.run(CLI + ["drive", "eval", "--policy", str(raw)], capture_output=True, text=True, timeout=120)
+    assert mismatch.returncode == 2 and "expects observations of shape (36,)" in mismatch.stderr
+    junk = tmp_path / "junk.zip"
+    junk.write_text("not a model")
+    broken = subprocess.run(CLI + ["drive", "eval", "--policy", str(junk)], capture_output=True, text=True, timeout=120)
+    assert broken.returncode == 2 and "not a readable SB3 model" in broken.stderr
+    # a different config on the same folder is refused, and the earlier files stay
+    other = subprocess.run(CLI + ["drive", "train", "--steps", "512", "--set", "n_particles=9",
+                                  "--out", str(tmp_path / "raw")], capture_output=True, text=True, timeout=120)
+    assert other.returncode == 2 and "different config" in other.stderr
+    assert (tmp_path / "raw" / "model.zip").exists()
