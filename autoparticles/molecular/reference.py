@@ -95,6 +95,7 @@ def atomic_savez(path: Path, arrays: dict) -> Path:
     try:
         with open(tmp, "wb") as out:
             np.savez_compressed(out, **arrays)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a dataset is meant to be shared
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
