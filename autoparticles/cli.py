@@ -182,7 +182,7 @@ def _water_fit(args) -> int:
     settings = FitSettings(basis=args.basis or DEFAULT_FIT.basis, cutoff=args.cutoff,
                            ridge=args.ridge, mode=args.mode, order=args.order,
                            convex=DEFAULT_FIT.convex if args.convex is None else args.convex,
-                           from_positions=args.from_positions)
+                           from_positions=args.from_positions, frame_stride=args.frame_stride)
     model, report = fit_report(_load_data(args.data), settings, progress=not args.json)
     model.save(args.out)
     print(format_fit_report(report))
@@ -244,7 +244,8 @@ def _water_watch(args) -> int:
 
 
 def _add_simulation_options(parser) -> None:
-    parser.add_argument("--model", required=True, help="model file from `water fit`")
+    parser.add_argument("--model", default=None,
+                        help="model file from `water fit` (default: the shipped model)")
     parser.add_argument("--data", default=None, help="reference dataset (default: shipped)")
     parser.add_argument("--ps", type=float, default=20.0, help="simulated time [ps]")
     parser.add_argument("--temperature", type=float, default=300.0, help="[K]")
@@ -293,6 +294,7 @@ def _add_water_commands(sub) -> None:
     fit.add_argument("--no-convex", dest="convex", action="store_false")
     fit.add_argument("--from-positions", action="store_true",
                      help="targets m·a from finite differences of positions (no forces needed)")
+    fit.add_argument("--frame-stride", type=int, default=2, help="use every k-th frame")
     fit.add_argument("--out", default="model.npz")
     fit.add_argument("--json", action="store_true")
     fit.set_defaults(handler=_water_fit)

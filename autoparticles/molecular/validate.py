@@ -7,7 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from autoparticles.molecular.diffusion import diffusion_coefficient, mean_squared_displacement
+from autoparticles.molecular.diffusion import (
+    FIT_WINDOW_FS,
+    diffusion_coefficient,
+    mean_squared_displacement,
+)
 from autoparticles.molecular.observables import bond_lengths_and_angles, rdf, temperature
 
 PEAK_WINDOWS = {"g_OO": (8, 8, False, (2.3, 3.3)), "g_OH": (8, 1, True, (1.5, 2.4)),
@@ -36,8 +40,10 @@ def analyse(positions, times, temperatures, numbers, box, max_frames: int = 400)
     peaks = {name: rdfs[name].first_maximum(*PEAK_WINDOWS[name][3]) for name in PEAK_WINDOWS}
     lengths, angles = bond_lengths_and_angles(sample, numbers, box)
     oxygens = np.nonzero(numbers == 8)[0]
-    return Structure(rdfs, peaks, lengths, angles, np.asarray(temperatures),
-                     diffusion_coefficient(positions, times, oxygens),
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    diffusion = (diffusion_coefficient(positions, times, oxygens)
+                 if span >= 1.2 * FIT_WINDOW_FS[1] else float("nan"))  # NaN: run too short
+    return Structure(rdfs, peaks, lengths, angles, np.asarray(temperatures), diffusion,
                      mean_squared_displacement(positions, times, oxygens, 3000.0))
 
 
