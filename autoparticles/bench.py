@@ -18,6 +18,17 @@ SENSING = 5.0
 DT = 0.1
 
 
+def _time_steps(step, min_seconds: float) -> tuple[int, float]:
+    """Call step() until min_seconds (and at least 3 calls) have passed: (calls, seconds)."""
+    steps, started = 0, time.perf_counter()
+    while True:
+        step()
+        steps += 1
+        elapsed = time.perf_counter() - started
+        if elapsed >= min_seconds and steps >= 3:
+            return steps, elapsed
+
+
 def _ballistic_state(n: int, seed: int):
     rng = np.random.default_rng(seed)
     edge = float(np.sqrt(n / DENSITY))
@@ -39,14 +50,13 @@ def cell_list_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
         driving_invariants(x, v, nl)
         return np.mod(x + v * DT, edge), v
 
-    x, v = step(x, v)  # compile / warm up
-    steps, started = 0, time.perf_counter()
-    while True:
-        x, v = step(x, v)
-        steps += 1
-        elapsed = time.perf_counter() - started
-        if elapsed >= min_seconds and steps >= 3:
-            break
+    state = {"x": x, "v": v}
+
+    def advance():
+        state["x"], state["v"] = step(state["x"], state["v"])
+
+    advance()  # compile / warm up
+    steps, elapsed = _time_steps(advance, min_seconds)
     return {"method": "cell list (numba)", "N": n, "steps": steps, "seconds": elapsed,
             "particle_steps_per_s": n * steps / elapsed, "rebuilds": nl.builds}
 
@@ -79,14 +89,8 @@ def all_pairs_numpy_step(x: np.ndarray, v: np.ndarray, edge: float, radius: floa
 def all_pairs_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
     """Particle-steps/s of the dense numpy all-pairs version (small N only)."""
     x, v, edge = _ballistic_state(n, seed)
-    steps, started = 0, time.perf_counter()
-    while True:
-        all_pairs_numpy_step(x, v, edge)
-        x = np.mod(x + v * DT, edge)
-        steps += 1
-        elapsed = time.perf_counter() - started
-        if elapsed >= min_seconds and steps >= 3:
-            break
+    steps, elapsed = _time_steps(lambda: all_pairs_numpy_step(np.mod(x + v * DT, edge), v, edge),
+                                 min_seconds)
     return {"method": "all pairs (numpy)", "N": n, "steps": steps, "seconds": elapsed,
             "particle_steps_per_s": n * steps / elapsed, "rebuilds": steps}
 
@@ -118,13 +122,7 @@ def world_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
 
     world = DrivingWorld(_driving_config(n), seed=seed)
     world.step(ttc(world))
-    steps, started = 0, time.perf_counter()
-    while True:
-        world.step(ttc(world))
-        steps += 1
-        elapsed = time.perf_counter() - started
-        if elapsed >= min_seconds and steps >= 3:
-            break
+    steps, elapsed = _time_steps(lambda: world.step(ttc(world)), min_seconds)
     return {"interface": "DrivingWorld.step", "N": n, "steps_per_s": steps / elapsed,
             "particle_steps_per_s": n * steps / elapsed}
 
@@ -137,20 +135,18 @@ def vec_env_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
 
     config = _driving_config(n)
     venv = ParticleVecEnv(config, seed=seed)
-    obs = venv.reset()
 
     def act(obs):
         return ttc_pair_actions(obs.astype(np.float64), config.radius, config.sensing,
                                 config.v_max, config.tau0, a_max=config.a_max)
 
-    obs = venv.step(act(obs))[0]
-    steps, started = 0, time.perf_counter()
-    while True:
-        obs = venv.step(act(obs))[0]
-        steps += 1
-        elapsed = time.perf_counter() - started
-        if elapsed >= min_seconds and steps >= 3:
-            break
+    state = {"obs": venv.reset()}
+
+    def advance():
+        state["obs"] = venv.step(act(state["obs"]))[0]
+
+    advance()
+    steps, elapsed = _time_steps(advance, min_seconds)
     return {"interface": "ParticleVecEnv.step", "N": n, "steps_per_s": steps / elapsed,
             "particle_steps_per_s": n * steps / elapsed}
 
@@ -160,3 +156,19 @@ def driving_throughput(sizes=(100, 1_000, 10_000, 100_000), min_seconds: float =
     rows = [world_rate(n, min_seconds) for n in sizes]
     rows += [vec_env_rate(n, min_seconds) for n in sizes]
     return pd.DataFrame(rows)
+
+
+def benchmark_main(doc: str, measure, csv_name: str) -> None:
+    """Command line of a table benchmark: --seconds, --out; prints the table, writes CSV."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=1.0, help="minimum timing per size")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args()
+    table = measure(min_seconds=args.seconds)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / csv_name, index=False)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    print(f"\nwrote {args.out / csv_name}")

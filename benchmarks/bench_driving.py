@@ -7,23 +7,7 @@ particle-steps/s; VecEnv >= 5,000 env-steps/s at N = 100 and >= 500 at N = 1,000
 env-step is one slot's step: N per VecEnv step).
 """
 
-import argparse
-from pathlib import Path
-
-from autoparticles.bench import driving_throughput
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=1.0, help="minimum timing per size")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
-    args = parser.parse_args()
-    table = driving_throughput(min_seconds=args.seconds)
-    args.out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out / "driving.csv", index=False)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
-    print(f"\nwrote {args.out / 'driving.csv'}")
-
+from autoparticles.bench import benchmark_main, driving_throughput
 
 if __name__ == "__main__":
-    main()
+    benchmark_main(__doc__, driving_throughput, "driving.csv")

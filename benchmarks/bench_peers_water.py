@@ -35,6 +35,10 @@ def water_box(molecules):
 
     box = build_water_box(molecules, seed=1)
     masses = np.array([ATOMIC_MASS[int(z)] for z in box.numbers])
+    # whole molecules (H next to its O, not folded across the box), as bonded codes expect
+    x = box.positions.reshape(molecules, 3, 3)
+    offset = x[:, 1:] - x[:, :1]
+    x[:, 1:] = x[:, :1] + offset - box.box * np.round(offset / box.box)
     return box, masses
 
 

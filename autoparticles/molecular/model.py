@@ -111,14 +111,13 @@ def load_model(path=None, basis: str | None = None) -> WaterModel:
     """Read a model file (default: the model shipped with the package, fitted with
     `autoparticles water fit` on the shipped data); refuses files of another format or
     version (or `basis`, if given)."""
+    from autoparticles.molecular.reference import read_npz
+
     path = shipped_model_path() if path is None else Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {path}")
+    arrays = read_npz(path, "model file")
     try:
-        with np.load(path) as store:
-            arrays = {k: store[k] for k in store.files}
         header = json.loads(str(arrays["header"]))
-    except (OSError, ValueError, KeyError) as error:
+    except (ValueError, KeyError) as error:
         raise ValueError(f"{path} is not a water model file: {error}") from None
     if header.get("format") != MODEL_FORMAT or header.get("version") != MODEL_VERSION:
         raise ValueError(f"{path} is a {header.get('format')} file of version "

@@ -118,16 +118,21 @@ def shipped_reference_path() -> Path:
     return Path(str(resources.files("autoparticles") / "data" / SHIPPED))
 
 
+def read_npz(path: Path, what: str) -> dict:
+    """All arrays of an .npz file; errors name the file and what it should have been."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} at {path}")
+    try:
+        with np.load(path) as store:
+            return {k: store[k] for k in store.files}
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path} is not a {what} (.npz): {error}") from None
+
+
 def load_reference(path=None) -> ReferenceData:
     """The shipped 64-water CP2K dataset, or the dataset file at `path`."""
     path = shipped_reference_path() if path is None else Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no reference dataset at {path}")
-    try:
-        with np.load(path) as store:
-            arrays = {k: store[k] for k in store.files}
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{path} is not a reference dataset (.npz): {error}") from error
+    arrays = read_npz(path, "reference dataset")
     missing = {"positions", "numbers", "masses", "box", "times", "metadata"} - set(arrays)
     if missing:
         raise ValueError(f"{path} lacks {', '.join(sorted(missing))}; not a reference dataset")
