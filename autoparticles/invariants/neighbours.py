@@ -93,7 +93,8 @@ def _bin_by_cell(cells, n_cells):
 
 @numba.njit(cache=True)
 def _full_list(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_cells):
-    """CSR (indptr, indices) of all pairs closer than sqrt(rlist2), both directions."""
+    """CSR (indptr, indices) of all pairs closer than sqrt(rlist2), both directions, each
+    row sorted, and mirror: the position of (j, i) for the entry (i, j)."""
     indptr = np.zeros(positions.shape[0] + 1, dtype=np.int64)
     _scan_pairs(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_cells,
                 indptr, indptr[:0], False)
@@ -102,7 +103,20 @@ def _full_list(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_
     indices = np.empty(indptr[-1], dtype=np.int64)
     _scan_pairs(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_cells,
                 indptr, indices, True)
-    return indptr, indices
+    for i in range(positions.shape[0]):
+        indices[indptr[i]:indptr[i + 1]] = np.sort(indices[indptr[i]:indptr[i + 1]])
+    # rows are sorted, so visiting i in increasing order meets row j's entries below j in
+    # order too: a cursor per row finds each mirror entry in O(1)
+    mirror = np.empty_like(indices)
+    cursor = indptr[:-1].copy()
+    for i in range(positions.shape[0]):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if j > i:
+                q = cursor[j]
+                mirror[p], mirror[q] = q, p
+                cursor[j] += 1
+    return indptr, indices, mirror
 
 
 @numba.njit(cache=True)
@@ -169,6 +183,7 @@ class NeighbourList:
         self.reorder = reorder
         self.indptr = np.zeros(1, dtype=np.int64)
         self.indices = np.zeros(0, dtype=np.int64)
+        self.mirror = np.zeros(0, dtype=np.int64)
         self.builds = 0
         self._reference: np.ndarray | None = None
 
@@ -202,7 +217,7 @@ class NeighbourList:
             perm = order
             positions, cells = positions[perm], cells[perm]
             order = np.arange(len(positions))
-        self.indptr, self.indices = _full_list(
+        self.indptr, self.indices, self.mirror = _full_list(
             positions, as_kernel_box(self.box, self.dim), self.list_range**2, cells,
             cell_start, order, _neighbour_cells(tuple(int(c) for c in ncell), periodic))
         self._reference = positions.copy()

@@ -120,33 +120,40 @@ def _exact_rows(kind, centres, eta, cutoff, grid, values, slopes):
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
-def _radial_kernel(x, species, n_species, box, indptr, indices, kind, centres, eta, cutoff,
-                   t_start, t_step, t_values, t_slopes, phi, slope, unit):
+def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, centres, eta,
+                   cutoff, t_start, t_step, t_values, t_slopes, phi, slope, unit):
     """φ, per-pair slopes and unit vectors; h_n from the cubic Hermite table (exact below
     t_start). The slope is the exact derivative of the interpolant, so forces stay the
-    gradient of the interpolated loss."""
+    gradient of the interpolated loss. Each pair is evaluated once (i < j) and written to
+    both of its list entries (serial loop: writing row j is safe)."""
     nb = centres.shape[0]
     last = t_values.shape[0] - 1
+    phi[:, :] = 0.0
     for i in range(x.shape[0]):
-        for s in range(n_species * nb):
-            phi[i, s] = 0.0
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
+            if j < i:
+                continue
+            q = mirror[p]
             rx = minimum_image(x[j, 0] - x[i, 0], box[0])
             ry = minimum_image(x[j, 1] - x[i, 1], box[1])
             rz = minimum_image(x[j, 2] - x[i, 2], box[2])
             d = np.sqrt(rx * rx + ry * ry + rz * rz)
             unit[p, 0], unit[p, 1], unit[p, 2] = rx / d, ry / d, rz / d
-            col = species[j] * nb
+            unit[q, 0], unit[q, 1], unit[q, 2] = -rx / d, -ry / d, -rz / d
+            col_i, col_j = species[j] * nb, species[i] * nb
             if d >= cutoff:
                 for n in range(nb):
                     slope[p, n] = 0.0
+                    slope[q, n] = 0.0
                 continue
             if d < t_start:
                 for n in range(nb):
                     h, dh = _exact_one(kind, centres, eta, cutoff, d, n)
-                    phi[i, col + n] += h
+                    phi[i, col_i + n] += h
+                    phi[j, col_j + n] += h
                     slope[p, n] = dh
+                    slope[q, n] = dh
                 continue
             t = (d - t_start) / t_step
             k = min(int(t), last - 1)
@@ -158,8 +165,12 @@ def _radial_kernel(x, species, n_species, box, indptr, indices, kind, centres, e
             for n in range(nb):
                 y0, y1 = t_values[k, n], t_values[k + 1, n]
                 m0, m1 = t_slopes[k, n] * t_step, t_slopes[k + 1, n] * t_step
-                phi[i, col + n] += h00 * y0 + h10 * m0 + h01 * y1 + h11 * m1
-                slope[p, n] = (d00 * y0 + d10 * m0 + d01 * y1 + d11 * m1) / t_step
+                h = h00 * y0 + h10 * m0 + h01 * y1 + h11 * m1
+                dh = (d00 * y0 + d10 * m0 + d01 * y1 + d11 * m1) / t_step
+                phi[i, col_i + n] += h
+                phi[j, col_j + n] += h
+                slope[p, n] = dh
+                slope[q, n] = dh
 
 
 @dataclass(frozen=True)
@@ -197,31 +208,35 @@ def radial_invariants(positions, species, nlist: NeighbourList, basis: RadialBas
     unit = np.empty((len(nlist.indices), 3))
     table = basis.table()
     _radial_kernel(x, species, n_species, as_kernel_box(nlist.box, 3), nlist.indptr,
-                   nlist.indices, KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff,
+                   nlist.indices, nlist.mirror, KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff,
                    table.start, table.step, table.values, table.slopes, phi, slope, unit)
     return RadialInvariants(phi, slope, unit, nlist.indptr, nlist.indices, species, n_species)
 
 
 @numba.njit(cache=True)
 def _contract_kernel(indptr, indices, species, slope, unit, weights, self_only, out):
+    """G[i] = -Σ_j (c_ij + c_ji) r̂_ij (self_only: -Σ_j c_ij r̂_ij) with
+    c_ij = Σ_n weights[i, type(j)·nb + n] slope[(i, j), n]; each pair once (i < j), both
+    rows written (serial loop)."""
     nb = slope.shape[1]
+    out[:, :] = 0.0
     for i in range(indptr.shape[0] - 1):
-        gx = gy = gz = 0.0
+        ci = species[i] * nb
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
+            if j < i:
+                continue
+            cj = species[j] * nb
             own = 0.0
             other = 0.0
-            ci = species[i] * nb
-            cj = species[j] * nb
             for n in range(nb):
                 own += weights[i, cj + n] * slope[p, n]
-                if not self_only:
-                    other += weights[j, ci + n] * slope[p, n]
-            c = -(own + other)
-            gx += c * unit[p, 0]
-            gy += c * unit[p, 1]
-            gz += c * unit[p, 2]
-        out[i, 0], out[i, 1], out[i, 2] = gx, gy, gz
+                other += weights[j, ci + n] * slope[p, n]
+            on_i = own if self_only else own + other
+            on_j = other if self_only else own + other
+            for d in range(3):
+                out[i, d] -= on_i * unit[p, d]
+                out[j, d] += on_j * unit[p, d]
 
 
 def contract_gradient(inv: RadialInvariants, weights, self_only: bool = False) -> np.ndarray:
@@ -232,7 +247,7 @@ def contract_gradient(inv: RadialInvariants, weights, self_only: bool = False) -
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     if weights.shape != inv.values.shape:
         raise ValueError(f"weights must have shape {inv.values.shape}, got {weights.shape}")
-    out = np.empty((len(weights), 3))
+    out = np.zeros((len(weights), 3))
     _contract_kernel(inv.indptr, inv.indices, inv.species, inv.slope, inv.unit, weights,
                      self_only, out)
     return out

@@ -86,3 +86,13 @@ def test_bad_input():
         NeighbourList(6.0, 10.0)
     with pytest.raises(ValueError, match="box edges"):
         NeighbourList(1.0, 0.0)
+
+
+def test_mirror_points_at_the_reverse_pair():
+    rng = np.random.default_rng(6)
+    x = rng.uniform(0, 10, (200, 3))
+    nl = NeighbourList(3.0, 10.0, dim=3)
+    nl.update(x)
+    rows = np.repeat(np.arange(200), np.diff(nl.indptr))
+    np.testing.assert_array_equal(rows[nl.mirror], nl.indices)
+    np.testing.assert_array_equal(nl.indices[nl.mirror], rows)
