@@ -149,12 +149,13 @@ def main():
     parser.add_argument("--steps", type=int, default=2000, help="steps for the fast systems")
     parser.add_argument("--ase-steps", type=int, default=100)
     parser.add_argument("--cp2k-steps", type=int, default=20)
+    parser.add_argument("--skip", nargs="*", default=[], help="systems to leave out (e.g. ASE)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     rows = []
     for molecules in args.molecules:
         for name, run in SYSTEMS.items():
-            if name.startswith("CP2K") and molecules != 64:
+            if (name.startswith("CP2K") and molecules != 64) or name.split()[0] in args.skip:
                 continue
             steps = {"ASE (TIP3P)": args.ase_steps, "CP2K (NNP)": args.cp2k_steps}.get(name, args.steps)
             try:

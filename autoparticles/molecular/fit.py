@@ -18,13 +18,19 @@ from autoparticles.molecular.units import AMU_A2_PER_FS2_TO_EV
 
 SPLIT = {"train": (0.0, 0.60), "validation": (0.62, 0.70), "test": (0.75, 1.0)}
 RIDGE_GRID = tuple(10.0 ** k for k in range(-10, 0))
+RIDGE_TOLERANCE = 0.005
+"""λ is the largest grid value whose validation force RMSE is within 0.5 % of the best one:
+the smoothest loss the validation frames cannot tell apart from the most accurate (on the
+shipped data this gives 1e-4, whose learned dynamics pass the validation table, where the
+marginally more accurate 1e-5 diffuses 31 % too slowly)."""
 SPECIES_NAMES = ("O", "H")
 
 
 @dataclass(frozen=True)
 class FitSettings:
     """basis: 'inverse' or 'gaussian'; cutoff [Å]; ridge: λ on standardised columns (None:
-    chosen on validation frames from RIDGE_GRID); frame_stride: use every k-th frame."""
+    chosen on validation frames from RIDGE_GRID, see RIDGE_TOLERANCE); frame_stride: use
+    every k-th frame."""
 
     basis: str = "inverse"
     cutoff: float = 6.0
@@ -198,7 +204,8 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
 
     scan = {lam: sum(systems["validation"][key].rmse(solve(key, systems["train"][key], lam)) ** 2
                      for key in systems["train"]) for lam in grid}
-    ridge = min(scan, key=scan.get)
+    best = min(scan.values())
+    ridge = max(lam for lam in grid if scan[lam] <= (1 + RIDGE_TOLERANCE) ** 2 * best)
     thetas = {key: solve(key, eq, ridge) for key, eq in systems["train"].items()}
     if "joint" in thetas:
         half = len(thetas["joint"]) // 2
