@@ -253,7 +253,7 @@ def sensitivities(model: WaterModel, data: ReferenceData, frames: np.ndarray) ->
     out = {}
     for s, name in enumerate(SPECIES_NAMES):
         rows = phi[every == s]
-        score = np.abs(model.losses[s].gradient(rows)).mean(axis=0) * rows.std(axis=0)
+        score = np.abs(model.species_losses[s].gradient(rows)).mean(axis=0) * rows.std(axis=0)
         order = np.argsort(score)[::-1]
         out[name] = [(names[a], float(score[a])) for a in order]
     return out

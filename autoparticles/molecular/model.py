@@ -32,11 +32,11 @@ def species_indices(numbers) -> np.ndarray:
 
 @dataclass(frozen=True)
 class WaterModel:
-    """basis: the radial basis; losses: (O loss, H loss); mode: 'conservative' or 'agent';
-    bounds: (2, 2, F) per-species min/max of φ seen in the training data."""
+    """basis: the radial basis; species_losses: (O loss, H loss); mode: 'conservative' or
+    'agent'; bounds: (2, 2, F) per-species min/max of φ seen in the training data."""
 
     basis: RadialBasis
-    losses: tuple[QuadraticLoss, QuadraticLoss]
+    species_losses: tuple[QuadraticLoss, QuadraticLoss]
     mode: str = "conservative"
     bounds: np.ndarray | None = None
     metadata: dict = field(default_factory=dict)
@@ -44,11 +44,11 @@ class WaterModel:
     def __post_init__(self):
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        if any(loss.n_features != 2 * self.basis.size for loss in self.losses):
+        if any(loss.n_features != 2 * self.basis.size for loss in self.species_losses):
             raise ValueError("loss size does not match the basis")
 
     def with_mode(self, mode: str) -> "WaterModel":
-        return WaterModel(self.basis, self.losses, mode, self.bounds, self.metadata)
+        return WaterModel(self.basis, self.species_losses, mode, self.bounds, self.metadata)
 
     def new_neighbour_list(self, box) -> NeighbourList:
         return NeighbourList(self.basis.cutoff, box, skin=1.0, dim=3)
@@ -59,7 +59,7 @@ class WaterModel:
         inv = radial_invariants(positions, species, nlist, self.basis)
         weights = np.empty_like(inv.values)
         losses = np.empty(len(species))
-        for s, loss in enumerate(self.losses):
+        for s, loss in enumerate(self.species_losses):
             rows = species == s
             losses[rows], weights[rows] = loss.value_and_gradient(inv.values[rows])
         forces = -contract_gradient(inv, weights, self_only=self.mode == "agent")
@@ -70,7 +70,7 @@ class WaterModel:
         return self.evaluate(np.asarray(positions, float), species_indices(numbers),
                              self.new_neighbour_list(box))[1]
 
-    def losses_of(self, positions, numbers, box) -> np.ndarray:
+    def losses(self, positions, numbers, box) -> np.ndarray:
         """(N,) each atom's loss H_A(φ(k)) [eV]."""
         return self.evaluate(np.asarray(positions, float), species_indices(numbers),
                              self.new_neighbour_list(box))[0]
@@ -90,7 +90,7 @@ class WaterModel:
                 "basis": self.basis.kind, "cutoff": self.basis.cutoff, "eta": self.basis.eta,
                 "metadata": self.metadata})),
         }
-        for name, loss in zip(("O", "H"), self.losses):
+        for name, loss in zip(("O", "H"), self.species_losses):
             arrays[f"{name}_linear"], arrays[f"{name}_quadratic"] = loss.linear, loss.quadratic
             arrays[f"{name}_centre"] = loss.centre
         if self.bounds is not None:

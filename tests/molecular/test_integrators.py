@@ -60,3 +60,18 @@ def test_blow_up_stops_the_run_and_keeps_the_last_good_frame(small_box):
     traj = sim.run(progress=False)
     assert traj.status.startswith("blow-up at")
     assert np.all(np.isfinite(traj.positions[-1]))
+
+
+def test_shipped_model_nve_has_no_energy_drift():
+    """The fitted default model, conservative mode, 0.5 fs, from a reference frame."""
+    from autoparticles.molecular.model import load_model
+    from autoparticles.molecular.reference import load_reference
+    from autoparticles.molecular.simulate import start_from_reference
+
+    data = load_reference()
+    sim = start_from_reference(load_model(), data, RunSettings(ps=1.0, thermostat="none"))
+    traj = sim.run(progress=False)
+    energy = np.array([row[4] for row in traj.log])
+    times = np.array([row[0] for row in traj.log]) / 1000.0
+    slope = np.polyfit(times, energy, 1)[0] / len(data.numbers)  # eV/atom/ps
+    assert traj.status == "ok" and abs(slope) < 1e-3

@@ -24,7 +24,7 @@ def test_conservative_forces_are_minus_the_gradient_of_the_loss_sum(small_box):
     x, numbers, box = small_box
     model = make_random_model("conservative")
     forces = model.forces(x, numbers, box)
-    numeric = -central_difference(lambda y: model.losses_of(y, numbers, box).sum(), x)
+    numeric = -central_difference(lambda y: model.losses(y, numbers, box).sum(), x)
     np.testing.assert_allclose(forces, numeric, atol=1e-6 * np.abs(forces).max())
     assert np.abs(forces.sum(axis=0)).max() < 1e-10  # Newton's third law
 
@@ -34,7 +34,7 @@ def test_agent_forces_descend_each_atoms_own_loss(small_box):
     model = make_random_model("agent")
     forces = model.forces(x, numbers, box)
     for k in (0, 1, 5):
-        numeric = -central_difference(lambda y: model.losses_of(y, numbers, box)[k], x)[k]
+        numeric = -central_difference(lambda y: model.losses(y, numbers, box)[k], x)[k]
         np.testing.assert_allclose(forces[k], numeric, atol=1e-6 * np.abs(forces).max())
 
 
@@ -113,7 +113,7 @@ def test_ase_calculator_drives_ase(small_box):
     atoms = ase.Atoms(numbers=numbers, positions=x, cell=box, pbc=True)
     atoms.calc = model.as_ase_calculator()
     np.testing.assert_allclose(atoms.get_forces(), model.forces(x, numbers, box))
-    assert atoms.get_potential_energy() == pytest.approx(model.losses_of(x, numbers, box).sum())
+    assert atoms.get_potential_energy() == pytest.approx(model.losses(x, numbers, box).sum())
     start = atoms.get_total_energy()
     VelocityVerlet(atoms, 0.25 * units.fs).run(20)
     assert abs(atoms.get_total_energy() - start) < 1e-3
