@@ -76,3 +76,12 @@ def test_bad_input_is_refused_clearly(tmp_path):
                                   "--out", str(tmp_path / "raw")], capture_output=True, text=True, timeout=120)
     assert other.returncode == 2 and "different config" in other.stderr
     assert (tmp_path / "raw" / "model.zip").exists()
+
+
+def test_sac_trains_and_its_model_evaluates(tmp_path):
+    from autoparticles.agents.evaluation import evaluate
+    from autoparticles.agents.policies import load_model_policy
+
+    model = train(SMALL, TrainSettings(algo="sac", steps=600, batch_size=64), tmp_path, progress=False)
+    summary = evaluate(load_model_policy(model, SMALL), SMALL, episodes=1)
+    assert 0 <= summary["collision_rate"] and summary["particle_steps"] == 8 * 50
