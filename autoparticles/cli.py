@@ -316,7 +316,8 @@ def _add_water_commands(sub) -> None:
     wwatch.add_argument("--trajectory", default=None, help="extended XYZ from `water run`")
     wwatch.add_argument("--model", default=None, help="run this model live from the reference")
     wwatch.add_argument("--data", default=None, help="reference dataset (default: shipped)")
-    wwatch.add_argument("--frames", type=int, default=200, help="live frames (10 steps each)")
+    wwatch.add_argument("--frames", type=int, default=200,
+                        help="frames to show (live: 10 steps each; replay: evenly spaced)")
     wwatch.add_argument("--record", default=None, help="write FILE.gif or FILE.mp4 instead")
     wwatch.set_defaults(handler=_water_watch, mode=None)
 

@@ -57,7 +57,8 @@ def watch_driving(config, policy_name: str, steps: int, record=None, seed: int =
 
 def watch_water(record=None, trajectory=None, model=None, data=None, frames: int = 200,
                 steps_per_frame: int = 10, size: int = 800):
-    """Replay an extended-XYZ trajectory or run a model live from the reference."""
+    """Replay an extended-XYZ trajectory (at most `frames` evenly spaced frames) or run a
+    model live from the reference for `frames` frames."""
     from autoparticles.molecular.extxyz import read_extxyz
     from autoparticles.render.recording import write_animation
     from autoparticles.render.water import WaterRenderer
@@ -65,7 +66,9 @@ def watch_water(record=None, trajectory=None, model=None, data=None, frames: int
     if trajectory is not None:
         replay = read_extxyz(trajectory)
         numbers = np.array([8 if s == "O" else 1 for s in replay["symbols"]])
-        box, positions, infos = replay["box"], replay["positions"], replay["info"]
+        stride = max(1, -(-len(replay["positions"]) // frames))  # at most `frames` frames
+        box = replay["box"]
+        positions, infos = replay["positions"][::stride], replay["info"][::stride]
 
         def state(k):
             info = infos[k]
