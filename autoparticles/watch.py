@@ -17,7 +17,7 @@ def watch_driving(config, policy_name: str, steps: int, record=None, seed: int =
                   size: int = 800, every: int = 1):
     """Run the world under a policy; returns the written path (record) or None (window)."""
     from autoparticles.agents.policies import resolve_policy
-    from autoparticles.envs.metrics import EpisodeMetrics
+    from autoparticles.envs.metrics import EpisodeMetrics, heads_up
     from autoparticles.envs.world import DrivingWorld
     from autoparticles.render.driving import DrivingRenderer
     from autoparticles.render.recording import write_animation
@@ -37,11 +37,9 @@ def watch_driving(config, policy_name: str, steps: int, record=None, seed: int =
             state["onsets"], state["total"] = info["collisions"], state["total"] + info["onsets"]
 
     def draw():
-        m = metrics.summary() if metrics.steps else {"collision_rate": 0.0, "forward_speed": 1.0}
-        hud = (f"t = {metrics.steps * config.dt:6.1f}   collisions {state['total']}   "
-               f"rate {m['collision_rate']:.3f}   forward speed {m['forward_speed']:.2f}")
         return canvas.draw(world.positions, world.velocities, world.headings,
-                           world.sensed.neighbour, state["onsets"], hud)
+                           world.sensed.neighbour, state["onsets"],
+                           heads_up(metrics, state["total"]))
 
     if record is None:
         interactive(canvas, advance, draw, steps)

@@ -176,7 +176,8 @@ def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = 
     return final
 
 
-def load_progress(out) -> "pandas.DataFrame":  # noqa: F821
+def load_progress(out):
+    """The run's progress.csv as a pandas DataFrame."""
     import pandas as pd
 
     return pd.read_csv(Path(out) / "progress.csv")

@@ -10,6 +10,8 @@ from typing import Callable
 import numba
 import numpy as np
 
+from autoparticles.envs.dynamics import motion_directions
+
 TTC_STRENGTH = 1.5
 """k of the time-to-collision energy E(τ) = k τ⁻² exp(-τ/τ0) (Karamouzas, Skinner & Guy,
 PRL 113, 238701, 2014, use k = 1.5 for pedestrians)."""
@@ -69,8 +71,7 @@ def pair_to_vehicle(pair_actions: np.ndarray, frames: np.ndarray, velocities: np
     """Express pair-frame actions (α, β) as (throttle, steer) in each particle's own frame."""
     accel = pair_actions[:, :1] * frames + pair_actions[:, 1:] * np.stack(
         [-frames[:, 1], frames[:, 0]], axis=1)
-    speed = np.linalg.norm(velocities, axis=1, keepdims=True)
-    own = np.where(speed > 0, velocities / np.where(speed > 0, speed, 1), headings)
+    own = motion_directions(velocities, headings)
     return np.stack([np.einsum("nd,nd->n", accel, own),
                      own[:, 0] * accel[:, 1] - own[:, 1] * accel[:, 0]], axis=1)
 

@@ -9,6 +9,12 @@ import numpy as np
 from autoparticles.invariants.space import minimum_image
 
 
+def motion_directions(velocities: np.ndarray, headings: np.ndarray) -> np.ndarray:
+    """(N, 2) unit vectors v/|v|; a particle at rest uses its heading (as `integrate` does)."""
+    speed = np.linalg.norm(velocities, axis=1, keepdims=True)
+    return np.where(speed > 0, velocities / np.where(speed > 0, speed, 1), headings)
+
+
 @numba.njit(cache=True)
 def integrate(x, v, headings, actions, frames, box, v0, v_max, a_max, tau, dt, vehicle,
               a_int):

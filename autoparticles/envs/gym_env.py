@@ -5,6 +5,7 @@ import numpy as np
 
 from autoparticles.envs.config import DrivingConfig
 from autoparticles.envs.controllers import controller
+from autoparticles.envs.metrics import EpisodeMetrics, heads_up
 from autoparticles.envs.spaces import action_space, as_observation, observation_space
 from autoparticles.envs.world import DrivingWorld
 
@@ -34,7 +35,7 @@ class DrivingEnv(gym.Env):
         self._renderer = None
         self._onsets = np.zeros(self.config.n_particles, dtype=np.int64)
         self._total_onsets = 0
-        self._forward = 1.0
+        self._metrics = EpisodeMetrics(self.config.n_particles, self.config.dt)
 
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
@@ -42,6 +43,7 @@ class DrivingEnv(gym.Env):
         self._steps = 0
         self._onsets[:] = 0
         self._total_onsets = 0
+        self._metrics = EpisodeMetrics(self.config.n_particles, self.config.dt)
         if self.render_mode == "human":
             self.render()
         return as_observation(obs[0]), {}
@@ -53,7 +55,7 @@ class DrivingEnv(gym.Env):
         self._steps += 1
         self._onsets = info["collisions"]
         self._total_onsets += info["onsets"]
-        self._forward = info["forward_speed"]
+        self._metrics.add(info)
         truncated = self._steps >= self.config.episode_steps
         own = {k: float(v[0]) for k, v in info.items() if k.startswith("reward_")}
         own.update(collisions=int(info["collisions"][0]), onsets=info["onsets"],
@@ -72,13 +74,9 @@ class DrivingEnv(gym.Env):
             self._renderer = DrivingRenderer(self.config.box, self.config.radius,
                                              human=self.render_mode == "human",
                                              fps=self.metadata["render_fps"])
-        w, c = self.world, self.config
-        elapsed = self._steps * c.dt
-        rate = 2 * self._total_onsets / (c.n_particles * elapsed) if elapsed else 0.0
-        hud = (f"t = {elapsed:6.1f}   collisions {self._total_onsets}   "
-               f"rate {rate:.3f}   forward speed {self._forward:.2f}")
+        w = self.world
         return self._renderer.draw(w.positions, w.velocities, w.headings, w.sensed.neighbour,
-                                   self._onsets, hud)
+                                   self._onsets, heads_up(self._metrics, self._total_onsets))
 
     def close(self):
         if self._renderer is not None:

@@ -34,6 +34,13 @@ class EpisodeMetrics:
         }
 
 
+def heads_up(metrics: EpisodeMetrics, onsets: int) -> str:
+    """One heads-up line: time, collision onsets so far, rate and forward speed."""
+    summary = metrics.summary() if metrics.steps else {"collision_rate": 0.0, "forward_speed": 1.0}
+    return (f"t = {metrics.steps * metrics.dt:6.1f}   collisions {onsets}   "
+            f"rate {summary['collision_rate']:.3f}   forward speed {summary['forward_speed']:.2f}")
+
+
 def ballistic_collision_rate(n_particles: int, box: float, radius: float, v0: float) -> float:
     """Kinetic-theory onset rate per particle for ghost disks with uniform random headings at
     speed v0 in 2-D: ν = n · 4R · ⟨|u|⟩, n = (N - 1)/L², ⟨|u|⟩ = 4 v0/π."""

@@ -123,8 +123,7 @@ class DrivingWorld:
         if c.invariants_used != "1234":
             features = features[:, c.invariant_columns]
         if c.action == "vehicle":
-            speed = np.linalg.norm(self._v, axis=1, keepdims=True)
-            own = np.where(speed > 0, self._v / np.where(speed > 0, speed, 1), self._e)
+            own = dynamics.motion_directions(self._v, self._e)
             r = sensed.direction
             bearing = np.stack([np.einsum("nd,nd->n", r, own),
                                 own[:, 0] * r[:, 1] - own[:, 1] * r[:, 0]], axis=1)

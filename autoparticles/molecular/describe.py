@@ -1,7 +1,5 @@
 """`autoparticles water describe`: a short summary of a reference dataset."""
 
-import numpy as np
-
 from autoparticles.molecular.observables import bond_lengths_and_angles, rdf, temperature
 from autoparticles.molecular.reference import ReferenceData
 

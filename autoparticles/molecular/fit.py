@@ -12,7 +12,7 @@ import numpy as np
 from autoparticles.agents.losses import QuadraticLoss, parameter_count
 from autoparticles.invariants.radial import RadialBasis, radial_invariants
 from autoparticles.molecular.design import force_design
-from autoparticles.molecular.model import WaterModel, species_indices
+from autoparticles.molecular.model import WaterModel, basis_neighbour_list, species_indices
 from autoparticles.molecular.reference import ReferenceData
 from autoparticles.molecular.units import AMU_A2_PER_FS2_TO_EV
 
@@ -175,7 +175,7 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
     species = species_indices(data.numbers)
     targets = target_forces(data, settings.from_positions)
     frames = split_frames(data.n_frames, settings.frame_stride)
-    nlist = WaterModel(basis, _zero_losses(basis)).new_neighbour_list(data.box)
+    nlist = basis_neighbour_list(basis, data.box)
     phis = {}
     for part in ("train", "validation"):
         phis[part] = [_frame_invariants(basis, data.positions[k], species, nlist) for k in frames[part]]
@@ -217,12 +217,6 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
                        {"ridge": ridge, "fit": settings.__dict__,
                         "reference": {k: data.metadata.get(k) for k in ("model", "seed", "temperature_k")}})
     return model, {"ridge": ridge, "ridge_scan": scan, "frames": {k: len(v) for k, v in frames.items()}}
-
-
-def _zero_losses(basis: RadialBasis):
-    f = 2 * basis.size
-    zero = QuadraticLoss(np.zeros(f), np.zeros((f, f)), np.zeros(f))
-    return (zero, zero)
 
 
 def force_errors(model: WaterModel, data: ReferenceData, frames: np.ndarray,

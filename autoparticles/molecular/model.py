@@ -21,6 +21,11 @@ SPECIES_OF = {8: 0, 1: 1}
 MODES = ("conservative", "agent")
 
 
+def basis_neighbour_list(basis: RadialBasis, box) -> NeighbourList:
+    """3-D list for the basis cutoff with a 1 Å skin (shrunk to fit half the box)."""
+    return NeighbourList(basis.cutoff, box, skin=1.0, dim=3)
+
+
 def species_indices(numbers) -> np.ndarray:
     """(N,) species indices for atomic numbers; only O and H are known."""
     numbers = np.asarray(numbers)
@@ -51,7 +56,7 @@ class WaterModel:
         return WaterModel(self.basis, self.species_losses, mode, self.bounds, self.metadata)
 
     def new_neighbour_list(self, box) -> NeighbourList:
-        return NeighbourList(self.basis.cutoff, box, skin=1.0, dim=3)
+        return basis_neighbour_list(self.basis, box)
 
     def evaluate(self, positions, species, nlist: NeighbourList):
         """(losses (N,), forces (N, 3) [eV/Å], invariants (N, F)); nlist is updated here."""

@@ -4,7 +4,6 @@ chain), with a blow-up guard that keeps the last good frame."""
 import csv
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -137,6 +136,10 @@ class Simulation:
             return f"atoms closer than {self.settings.min_distance} Å (atom {close[0]})"
         return None
 
+    def _blow_up(self, problem, kept_times: list) -> str:
+        kept = kept_times[-1] / 1000 if kept_times else 0.0
+        return f"blow-up at {self.time / 1000:.3f} ps: {problem}; kept the frame at {kept:.3f} ps"
+
     def log_row(self) -> tuple:
         momentum = np.einsum("nd,n->d", self.v, self.masses)
         return (self.time, self.temperature(), float(self.losses.sum()),
@@ -168,7 +171,7 @@ class Simulation:
                 if k % s.frame_every == 0 or k % s.log_every == 0:
                     problem = self._check()
                     if problem:
-                        status = f"blow-up at {self.time / 1000:.3f} ps: {problem}; kept the frame at {times[-1] / 1000 if times else 0:.3f} ps"
+                        status = self._blow_up(problem, times)
                         break
                     good = self.x.copy()
                 if k % s.frame_every == 0:
@@ -189,8 +192,7 @@ class Simulation:
                 try:
                     self.step()
                 except ValueError as error:  # non-finite positions reach the neighbour list
-                    status = (f"blow-up at {self.time / 1000:.3f} ps: {error}; kept the frame "
-                              f"at {times[-1] / 1000 if times else 0:.3f} ps")
+                    status = self._blow_up(error, times)
                     break
                 done += 1
                 if k % 200 == 0:
@@ -225,7 +227,3 @@ def start_from_lattice(model, molecules: int, settings: RunSettings) -> Simulati
     v = maxwell_boltzmann(masses, settings.temperature, np.random.default_rng(settings.seed))
     return Simulation(model, box.positions, v, box.numbers, masses, box.box, settings)
 
-
-def read_log(path) -> list:
-    with open(Path(path)) as handle:
-        return list(csv.DictReader(handle))

@@ -1,4 +1,3 @@
-import os
 import signal
 import subprocess
 import sys
@@ -6,7 +5,6 @@ import time
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from autoparticles.agents.training import TrainSettings, train
 from autoparticles.envs.config import DrivingConfig
