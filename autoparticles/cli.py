@@ -53,9 +53,7 @@ def _drive_eval(args) -> int:
     from autoparticles.agents.policies import resolve_policy
     from autoparticles.envs.config import DrivingConfig
 
-    overrides = {k: v for k, v in (("n_particles", args.n), ("box", args.box),
-                                   ("scenario", args.scenario)) if v is not None}
-    config = DrivingConfig.from_dict(overrides)
+    config = _drive_config(args, n_particles=args.n, box=args.box, scenario=args.scenario)
     summary = evaluate(resolve_policy(args.policy, config), config, args.episodes, args.seed,
                        progress=not args.json)
     print(format_metrics(summary, f"policy {args.policy}: N={config.n_particles}, "
@@ -76,13 +74,13 @@ def _parse_sets(pairs: list[str]) -> dict:
     return values
 
 
-def _drive_config(args):
+def _drive_config(args, **flags):
+    """DrivingConfig from --config FILE, then --set pairs, then the flags that are not None."""
     from autoparticles.envs.config import DrivingConfig
 
     base = dataclasses.asdict(DrivingConfig.from_json(args.config)) if args.config else {}
     values = {**base, **_parse_sets(args.set)}
-    if args.obs is not None:
-        values["observation"] = args.obs
+    values.update({key: value for key, value in flags.items() if value is not None})
     return DrivingConfig.from_dict(values, where="--set")
 
 
@@ -91,7 +89,7 @@ def _drive_train(args) -> int:
     from autoparticles.agents.policies import load_model_policy
     from autoparticles.agents.training import TrainSettings, train
 
-    config = _drive_config(args)
+    config = _drive_config(args, observation=args.obs)
     settings = TrainSettings(algo=args.algo, steps=args.steps, seed=args.seed,
                              checkpoint_every=args.checkpoint_every, log_every=args.log_every)
     out = args.out or f"runs/drive-{config.observation}-{args.algo}-s{args.seed}"
@@ -106,41 +104,45 @@ def _drive_compare(args) -> int:
     from autoparticles.agents.compare import run_comparison
 
     outcome = run_comparison(args.out, seeds=args.seeds, steps=args.steps,
+                             ablation_steps=args.ablation_steps, ablation_seeds=args.ablation_seeds,
                              episodes=args.episodes, base=_drive_config(args))
     print(outcome["summary"])
-    print(f"wrote {args.out}/results.csv, summary.md, learning_curves.png")
+    print(f"wrote {args.out}/results.csv, summary.md, learning_curves.png, "
+          "speed_vs_collisions.png")
     return 0
 
 
 def _drive_watch(args) -> int:
     from autoparticles.watch import watch_driving
 
-    overrides = {k: v for k, v in (("n_particles", args.n), ("scenario", args.scenario)) if v is not None}
-    from autoparticles.envs.config import DrivingConfig
-
-    path = watch_driving(DrivingConfig.from_dict(overrides), args.policy, args.steps, args.record,
-                         args.seed)
+    config = _drive_config(args, n_particles=args.n, scenario=args.scenario)
+    path = watch_driving(config, args.policy, args.steps, args.record, args.seed)
     if path:
         print(f"wrote {path}")
     return 0
+
+
+def _add_config_options(parser) -> None:
+    parser.add_argument("--config", default=None, help="JSON file of DrivingConfig fields")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config field (repeatable), e.g. --set n_particles=64")
 
 
 def _add_drive_commands(sub) -> None:
     drive = sub.add_parser("drive", help="autonomous particles: driving agents")
     dsub = drive.add_subparsers(dest="drive_command", required=True)
     ev = dsub.add_parser("eval", help="evaluate a policy: collision rate, forward speed, ...")
-    ev.add_argument("--policy", default="ttc", help="ballistic, ttc or a trained model .zip")
+    ev.add_argument("--policy", default="ttc", help="ballistic, ttc, orca or a trained model .zip")
     ev.add_argument("--n", type=int, default=None, help="number of particles (default 32)")
     ev.add_argument("--box", type=float, default=None, help="box side L (default 20)")
     ev.add_argument("--scenario", default=None, help="random, counterflow or crossing")
     ev.add_argument("--episodes", type=int, default=3)
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--json", action="store_true", help="also print one JSON line of metrics")
+    _add_config_options(ev)
     ev.set_defaults(handler=_drive_eval)
     tr = dsub.add_parser("train", help="train one policy shared by all particles (SB3)")
-    tr.add_argument("--config", default=None, help="JSON file of DrivingConfig fields")
-    tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="override a config field (repeatable), e.g. --set n_particles=64")
+    _add_config_options(tr)
     tr.add_argument("--obs", choices=["invariants", "raw"], default=None)
     tr.add_argument("--algo", choices=["ppo", "sac"], default="ppo")
     tr.add_argument("--steps", type=int, default=2_000_000, help="particle-steps")
@@ -150,21 +152,26 @@ def _add_drive_commands(sub) -> None:
     tr.add_argument("--log-every", type=int, default=20_000, help="particle-steps per progress row")
     tr.set_defaults(handler=_drive_train)
     watch = dsub.add_parser("watch", help="watch particles drive (window, or --record a file)")
-    watch.add_argument("--policy", default="ttc", help="ballistic, ttc or a trained model .zip")
+    watch.add_argument("--policy", default="ttc", help="ballistic, ttc, orca or a trained model .zip")
     watch.add_argument("--scenario", default=None)
     watch.add_argument("--n", type=int, default=None)
     watch.add_argument("--steps", type=int, default=300)
     watch.add_argument("--seed", type=int, default=0)
     watch.add_argument("--record", default=None, help="write FILE.gif or FILE.mp4 instead")
+    _add_config_options(watch)
     watch.set_defaults(handler=_drive_watch)
-    cmp = dsub.add_parser("compare", help="invariants vs raw coordinates vs ablations")
-    cmp.add_argument("--seeds", type=int, default=3)
-    cmp.add_argument("--steps", type=int, default=500_000, help="particle-steps per training")
+    cmp = dsub.add_parser("compare", help="invariants vs raw coordinates vs ablations vs "
+                                          "ballistic, ttc and orca")
+    cmp.add_argument("--seeds", type=int, default=5, help="seeds of the two main variants")
+    cmp.add_argument("--steps", type=int, default=2_000_000,
+                     help="particle-steps per training of the main variants")
+    cmp.add_argument("--ablation-seeds", type=int, default=3, help="0 skips the ablations")
+    cmp.add_argument("--ablation-steps", type=int, default=500_000,
+                     help="particle-steps per ablation training")
     cmp.add_argument("--episodes", type=int, default=2, help="evaluation episodes per N")
     cmp.add_argument("--out", default="runs/compare")
-    cmp.add_argument("--config", default=None, help="JSON file of DrivingConfig fields")
-    cmp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    cmp.set_defaults(handler=_drive_compare, obs=None)
+    _add_config_options(cmp)
+    cmp.set_defaults(handler=_drive_compare)
 
 
 def _load_data(path):

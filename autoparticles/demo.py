@@ -39,7 +39,8 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     steps = 100_000 if quick else 400_000
     model = train(config, TrainSettings(steps=steps, seed=0), out / "driving-ppo", progress=True)
     episodes = 1 if quick else 2
-    for name, policy in (("ballistic", heuristic("ballistic")), ("ttc heuristic", heuristic("ttc")),
+    for name, policy in (("ballistic", heuristic("ballistic", config)),
+                         ("ttc heuristic", heuristic("ttc", config)),
                          (f"PPO, {steps:,} particle-steps", load_model_policy(model, config))):
         print(format_metrics(evaluate(policy, config, episodes, seed=100), name))
     gif = watch_driving(config, str(model), steps=150, record=out / "driving.gif", seed=3)

@@ -1,10 +1,12 @@
 """The invariants experiment: same learner and budget for several observation kinds and seeds.
 
-Variants: the 4 invariants, raw coordinates (36 numbers), and ablations keeping 1, 2 or 3 of
-the invariants; plus the ballistic and ttc baselines. Every trained model is evaluated at the
-training density (N = 32) and, for transfer, at N = 16, 64 and 128 in the same box.
+Main variants: the 4 invariants and raw coordinates (36 numbers); ablations (fewer steps)
+keep 1, 2 or 3 of the invariants; baselines: ballistic, ttc and ORCA. Every policy is evaluated
+at the training density (N = 32) and, for transfer, at N = 16, 64 and 128 in the same box and
+at N = 128 in a box of twice the side (the training density).
 """
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -15,16 +17,27 @@ from autoparticles.agents.policies import heuristic, load_model_policy
 from autoparticles.agents.training import TrainSettings, load_progress, train
 from autoparticles.envs.config import DrivingConfig
 
-VARIANTS = {
+MAIN_VARIANTS = {
     "invariants (4)": {},
     "raw (36)": {"observation": "raw"},
+}
+ABLATIONS = {
     "I1 gap (1)": {"invariants_used": "1"},
     "I1-I2 (2)": {"invariants_used": "12"},
     "I1-I3 (3)": {"invariants_used": "123"},
 }
-TRANSFER_N = (16, 32, 64, 128)
+BASELINES = {"ballistic": "no interaction", "ttc": "4 invariants, hand-designed",
+             "orca": "full neighbour state, hand-designed"}
+"""Built-in policies evaluated beside the learners, with what each one sees."""
+TRANSFER = ((16, 1), (32, 1), (64, 1), (128, 1), (128, 2))
+"""Evaluation worlds as (N, box multiple): N = 16…128 in the training box, and a box of twice
+the side (4× the area) at the training density."""
 TARGET = 0.1
 """Relative collision rate (fraction of ballistic) whose first crossing is reported."""
+
+
+def _world_label(n: int, scale: int, base: DrivingConfig) -> str:
+    return f"N = {n}" if scale == 1 else f"N = {n}, L = {base.box * scale:g}"
 
 
 def _slug(name: str) -> str:
@@ -49,69 +62,135 @@ def _parameters(model_path: Path) -> int:
     return int(sum(p.numel() for p in model.policy.parameters()))
 
 
-def run_comparison(out, seeds: int = 3, steps: int = 500_000, episodes: int = 2,
-                   base: DrivingConfig | None = None, progress: bool = True) -> dict:
-    """Train and evaluate every variant; writes results.csv, summary.md, learning_curves.png.
-    Re-running resumes: finished trainings are reused."""
+def run_comparison(out, seeds: int = 5, steps: int = 2_000_000, ablation_steps: int = 500_000,
+                   ablation_seeds: int = 3, episodes: int = 2, base: DrivingConfig | None = None,
+                   learner: TrainSettings | None = None, progress: bool = True) -> dict:
+    """Train and evaluate the main variants (`seeds` × `steps`) and the ablations
+    (`ablation_seeds` × `ablation_steps`; 0 skips them); writes results.csv, summary.md,
+    learning_curves.png and speed_vs_collisions.png. `learner`: the settings every training
+    starts from (steps and seed are set per run). Re-running resumes: finished trainings are
+    reused."""
     out = Path(out)
     base = base or DrivingConfig()
+    learner = learner or TrainSettings()
+    plan = [(name, change, seeds, steps) for name, change in MAIN_VARIANTS.items()]
+    if ablation_seeds and ablation_steps:
+        plan += [(name, change, ablation_seeds, ablation_steps) for name, change in ABLATIONS.items()]
     rows, curves = [], []
-    for name, change in VARIANTS.items():
+    for name, change, n_seeds, n_steps in plan:
         config = base.replace(**change)
-        for seed in range(seeds):
+        for seed in range(n_seeds):
             folder = out / _slug(name) / f"seed{seed}"
-            model = train(config, TrainSettings(steps=steps, seed=seed), folder, progress)
+            model = train(config, dataclasses.replace(learner, steps=n_steps, seed=seed),
+                          folder, progress)
             curve = load_progress(folder).assign(variant=name, seed=seed)
             curves.append(curve)
-            policy = load_model_policy(model, config)
-            reached = steps_to_target(curve)
-            params = _parameters(model)
-            for n in TRANSFER_N:
-                world = config.replace(n_particles=n)
-                metrics = evaluate(policy, world, episodes, seed=1000 + seed)
-                rows.append({"variant": name, "seed": seed, "n_particles": n, **metrics,
-                             "parameters": params, "steps_to_10pct": reached})
-    for name in ("ballistic", "ttc"):
-        for n in TRANSFER_N:
-            metrics = evaluate(heuristic(name), base.replace(n_particles=n), episodes, seed=1000)
-            rows.append({"variant": name, "seed": 0, "n_particles": n, **metrics,
-                         "parameters": 0, "steps_to_10pct": float("nan")})
+            common = {"variant": name, "seed": seed, "sees": f"{config.obs_dim} inputs, learned",
+                      "training_steps": n_steps, "parameters": _parameters(model),
+                      "steps_to_10pct": steps_to_target(curve)}
+            rows += _transfer_rows(load_model_policy(model, config), config, base, episodes,
+                                   1000 + seed, common)
+    for name, sees in BASELINES.items():
+        common = {"variant": name, "seed": 0, "sees": sees, "training_steps": 0, "parameters": 0,
+                  "steps_to_10pct": float("nan")}
+        rows += _transfer_rows(heuristic(name, base), base, base, episodes, 1000, common)
     results = pd.DataFrame(rows)
     results["relative_collision_rate"] = results.collision_rate / results.ballistic_rate_theory
     results.to_csv(out / "results.csv", index=False)
-    history = pd.concat(curves, ignore_index=True)
-    plot_learning_curves(history, out / "learning_curves.png")
-    text = summary_markdown(results, base, seeds, steps)
+    plot_learning_curves(pd.concat(curves, ignore_index=True), out / "learning_curves.png")
+    plot_speed_vs_collisions(results, base, out / "speed_vs_collisions.png")
+    text = summary_markdown(results, base)
     (out / "summary.md").write_text(text)
     return {"results": results, "summary": text}
 
 
-def summary_markdown(results: pd.DataFrame, base: DrivingConfig, seeds: int, steps: int) -> str:
-    home = results[results.n_particles == base.n_particles]
-    lines = [f"# Invariants vs raw coordinates ({seeds} seeds, {steps:,} particle-steps each, PPO)",
-             "", f"Evaluated at N = {base.n_particles}, L = {base.box}: mean ± std over seeds.", "",
-             "| observation | collision rate | × ballistic | forward speed | parameters | steps to 10 % |",
-             "|---|---|---|---|---|---|"]
+def _transfer_rows(policy, config: DrivingConfig, base: DrivingConfig, episodes: int, seed: int,
+                   common: dict) -> list[dict]:
+    """One row of metrics per world of TRANSFER (the policy's config at that N and box)."""
+    rows = []
+    for n, scale in TRANSFER:
+        world = config.replace(n_particles=n, box=base.box * scale)
+        metrics = evaluate(policy, world, episodes, seed=seed)
+        rows.append({**common, "world": _world_label(n, scale, base), "n_particles": n,
+                     "box": world.box, **metrics})
+    return rows
+
+
+def _mean_std(group: pd.DataFrame, column: str, fmt: str) -> str:
+    if len(group) == 1:
+        return f"{group[column].iloc[0]:{fmt}}"
+    return f"{group[column].mean():{fmt}} ± {group[column].std(ddof=0):{fmt}}"
+
+
+def summary_markdown(results: pd.DataFrame, base: DrivingConfig) -> str:
+    """The final table at the training world (mean ± std over seeds) and the transfer table."""
+    home_label = _world_label(base.n_particles, 1, base)
+    lines = ["# Learned drivers against the baselines (PPO)", "",
+             f"Evaluated at N = {base.n_particles}, L = {base.box:g}; learners: mean ± std over "
+             "seeds. ORCA sees the full positions and velocities of its neighbours; ttc and the "
+             "learners see only invariants.", "",
+             "| policy | sees | training steps × seeds | × ballistic | forward speed ⟨v·ê⟩/v0 | "
+             "overspeed | tracking error | parameters | steps to 10 % |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    home = results[results.world == home_label]
     for name, group in home.groupby("variant", sort=False):
-        def stat(col, fmt):
-            return f"{group[col].mean():{fmt}} ± {group[col].std(ddof=0):{fmt}}"
+        trained = group.parameters.iloc[0] > 0
         reached = group.steps_to_10pct
-        reach = (f"{reached.mean():,.0f} ({reached.notna().sum()}/{len(group)} seeds)"
-                 if reached.notna().any() else "not reached")
-        if group.parameters.iloc[0] == 0:
-            reach = "—"
-        lines.append(f"| {name} | {stat('collision_rate', '.4f')} | "
-                     f"{stat('relative_collision_rate', '.3f')} | {stat('forward_speed', '.2f')} | "
-                     f"{int(group.parameters.iloc[0]):,} | {reach} |")
-    lines += ["", "Transfer (trained at N = 32): collision rate as a fraction of the ballistic "
-              "rate at each density, mean over seeds.", "",
-              "| observation | " + " | ".join(f"N = {n}" for n in TRANSFER_N) + " |",
-              "|---|" + "---|" * len(TRANSFER_N)]
-    table = results.groupby(["variant", "n_particles"], sort=False).relative_collision_rate.mean()
+        reach = "—"
+        if trained:
+            reach = (f"{reached.mean():,.0f} ({reached.notna().sum()}/{len(group)} seeds)"
+                     if reached.notna().any() else "not reached")
+        budget = f"{group.training_steps.iloc[0]:,} × {len(group)}" if trained else "—"
+        lines.append(
+            f"| {name} | {group.sees.iloc[0]} | {budget} | "
+            f"{_mean_std(group, 'relative_collision_rate', '.3f')} | "
+            f"{_mean_std(group, 'forward_speed', '.2f')} | {_mean_std(group, 'overspeed', '.3f')} | "
+            f"{_mean_std(group, 'tracking_error', '.2f')} | {int(group.parameters.iloc[0]):,} | "
+            f"{reach} |")
+    worlds = list(dict.fromkeys(results.world))
+    lines += ["", f"Transfer (learners trained at N = {base.n_particles}): collision rate as a "
+              "fraction of the ballistic rate of each world, mean over seeds (forward speed in "
+              "brackets).", "",
+              "| policy | " + " | ".join(worlds) + " |", "|---|" + "---|" * len(worlds)]
+    table = results.groupby(["variant", "world"], sort=False)[
+        ["relative_collision_rate", "forward_speed"]].mean()
     for name in results.variant.unique():
-        cells = " | ".join(f"{table[(name, n)]:.3f}" for n in TRANSFER_N)
+        cells = " | ".join(f"{table.loc[(name, w)].relative_collision_rate:.3f} "
+                           f"({table.loc[(name, w)].forward_speed:.2f})" for w in worlds)
         lines.append(f"| {name} | {cells} |")
     return "\n".join(lines) + "\n"
+
+
+def plot_speed_vs_collisions(results: pd.DataFrame, base: DrivingConfig, path: Path) -> None:
+    """Collision rate (× ballistic, log) against forward speed for every policy, one panel per
+    density; learners with mean ± std over seeds as error bars and each seed as a dot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [_world_label(base.n_particles, 1, base), _world_label(128, 1, base)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(11, 4.5), sharey=True)
+    for ax, world in zip(axes, panels):
+        here = results[results.world == world]
+        for k, (name, group) in enumerate(here.groupby("variant", sort=False)):
+            colour = f"C{k}"
+            rate, speed = group.relative_collision_rate, group.forward_speed
+            ax.scatter(speed, rate, color=colour, s=12, alpha=0.5)
+            ax.errorbar(speed.mean(), rate.mean(), xerr=speed.std(ddof=0), yerr=rate.std(ddof=0),
+                        fmt="o" if group.parameters.iloc[0] else "s", color=colour, capsize=3,
+                        label=name)
+        ax.axvspan(0.85, 1.05, color="grey", alpha=0.1)
+        ax.set_yscale("log")
+        ax.set_xlabel("forward speed ⟨v·ê⟩ / v0")
+        ax.set_title(world)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("collision rate / ballistic rate")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Collisions against speed (shaded: 0.85–1.05 v0; error bars: spread over seeds)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def plot_learning_curves(history: pd.DataFrame, path: Path) -> None:

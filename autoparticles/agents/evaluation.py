@@ -37,6 +37,8 @@ def format_metrics(summary: dict, label: str = "") -> str:
             ("  relative to ballistic theory", summary["collision_rate"] / summary["ballistic_rate_theory"]),
             ("collision-free fraction", summary["collision_free_fraction"]),
             ("forward speed <v.e>/v0", summary["forward_speed"]),
+            ("overspeed (v.e > 1.05 v0)", summary["overspeed"]),
+            ("tracking error <|v - w|>/v0", summary["tracking_error"]),
             ("mean |a_int|", summary["mean_interaction"])]
     head = f"{label}\n" if label else ""
     return head + "\n".join(f"  {name:<34s} {value:8.4f}" for name, value in rows)

@@ -10,15 +10,18 @@ from typing import Callable
 import numpy as np
 
 from autoparticles.envs.config import DrivingConfig
-from autoparticles.envs.controllers import CONTROLLERS
+from autoparticles.envs.controllers import CONFIG_CHECKS, CONTROLLERS
 
 Policy = Callable[[np.ndarray, object], np.ndarray]
 
 
-def heuristic(name: str) -> Policy:
-    """'ballistic' or 'ttc' as a policy."""
+def heuristic(name: str, config: DrivingConfig) -> Policy:
+    """A built-in controller ('ballistic', 'ttc', 'orca') as a policy for worlds of `config`;
+    refuses a config the controller cannot act in."""
     if name not in CONTROLLERS:
         raise ValueError(f"unknown policy {name!r}; built-in: {sorted(CONTROLLERS)} or a model path")
+    if name in CONFIG_CHECKS:
+        CONFIG_CHECKS[name](config)
     control = CONTROLLERS[name]
     return lambda observations, world: control(world)
 
@@ -35,7 +38,7 @@ def load_model_policy(path, config: DrivingConfig) -> Policy:
 
 def resolve_policy(name_or_path: str, config: DrivingConfig) -> Policy:
     if name_or_path in CONTROLLERS:
-        return heuristic(name_or_path)
+        return heuristic(name_or_path, config)
     if Path(name_or_path).suffix == ".zip" or Path(name_or_path).exists():
         return load_model_policy(name_or_path, config)
     raise ValueError(f"unknown policy {name_or_path!r}: use {sorted(CONTROLLERS)} or a model .zip path")

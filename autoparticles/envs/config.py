@@ -11,6 +11,7 @@ COLLISIONS = ("ghost", "elastic", "respawn")
 ACTIONS = ("pair", "vehicle")
 OBSERVATIONS = ("invariants", "raw")
 RULES = ("most_urgent", "nearest", "k_nearest")
+SPEED_CAPS = ("v0", "v_max")
 RAW_NEIGHBOURS = 8
 """Neighbours in the raw-coordinate observation (36 = 4 × (1 + 8) numbers)."""
 PLACEMENT_SPACING = 2.2
@@ -48,7 +49,15 @@ class DrivingConfig:
     invariants_used: str = "1234"
     """Which of I1..I4 the `invariants` observation keeps (ablations: "1", "12", "124", ...)."""
     reward_speed: float = 1.0
-    """c_v, weight of (v·ê/v0) dt."""
+    """c_v, weight of the forward-progress term (min(v·ê, cap)/v0) dt."""
+    reward_speed_cap: str = "v0"
+    """Forward progress is paid up to this speed: "v0" (default; no reward for driving faster
+    than desired, and the overspeed penalty applies) or "v_max" (the first round's reward,
+    kept to reproduce old results: no overspeed penalty; learners then use the interaction as
+    thrust and drive at ~1.6 v0)."""
+    reward_overspeed: float = 1.0
+    """c_o, weight of the overspeed penalty (max(v·ê − v0, 0)/v0) dt with the "v0" cap:
+    driving faster than desired costs as much as the same shortfall would (0 turns it off)."""
     reward_collision: float = 10.0
     """c_col, penalty per collision onset."""
     reward_effort: float = 0.01
@@ -58,7 +67,8 @@ class DrivingConfig:
 
     def __post_init__(self):
         choices = {"scenario": SCENARIOS, "collision": COLLISIONS, "action": ACTIONS,
-                   "observation": OBSERVATIONS, "neighbour_rule": RULES}
+                   "observation": OBSERVATIONS, "neighbour_rule": RULES,
+                   "reward_speed_cap": SPEED_CAPS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
@@ -71,7 +81,7 @@ class DrivingConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        for name in ("reward_speed", "reward_collision", "reward_effort"):
+        for name in ("reward_speed", "reward_overspeed", "reward_collision", "reward_effort"):
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name} must be finite, got {getattr(self, name)!r}")
         if self.v0 > self.v_max:

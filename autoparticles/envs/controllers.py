@@ -1,4 +1,4 @@
-"""Built-in controllers of the driving world: `ballistic` and the `ttc` heuristic.
+"""Built-in controllers of the driving world: `ballistic`, the `ttc` heuristic and `orca`.
 
 A controller maps the world's current state to actions (N, 2) in the world's action mode.
 The ttc heuristic reads only the four invariants of the watched neighbour, so it is a shared
@@ -11,6 +11,7 @@ import numba
 import numpy as np
 
 from autoparticles.envs.dynamics import motion_directions
+from autoparticles.envs.orca import check_orca_config, orca
 
 TTC_STRENGTH = 1.5
 """k of the time-to-collision energy E(τ) = k τ⁻² exp(-τ/τ0) (Karamouzas, Skinner & Guy,
@@ -86,7 +87,9 @@ def ttc(world, strength: float = TTC_STRENGTH) -> np.ndarray:
     return pair
 
 
-CONTROLLERS: dict[str, Callable] = {"ballistic": ballistic, "ttc": ttc}
+CONTROLLERS: dict[str, Callable] = {"ballistic": ballistic, "ttc": ttc, "orca": orca}
+CONFIG_CHECKS: dict[str, Callable] = {"orca": check_orca_config}
+"""Controllers that cannot act in every config: name -> check(config) raising ValueError."""
 
 
 def controller(name_or_callable) -> Callable:

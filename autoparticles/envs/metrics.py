@@ -2,24 +2,32 @@
 
 import numpy as np
 
-METRIC_KEYS = ("collision_rate", "collision_free_fraction", "forward_speed", "mean_interaction")
+METRIC_KEYS = ("collision_rate", "collision_free_fraction", "forward_speed", "overspeed",
+               "tracking_error", "mean_interaction")
+OVERSPEED = 1.05
+"""A particle overspeeds while its forward speed v·ê exceeds this multiple of v0."""
+
+
+_MEAN_KEYS = {"forward_speed": "forward_speed", "overspeed": "overspeed",
+              "tracking_error": "tracking_error", "mean_interaction": "interaction"}
+"""Metrics that are means over steps of a per-step info value: metric -> info key."""
 
 
 class EpisodeMetrics:
     """Collision rate (onsets per particle per unit time), fraction of particles that never
-    collided, mean forward speed ⟨v·ê⟩/v0 and mean |a_int| over the steps added."""
+    collided, mean forward speed ⟨v·ê⟩/v0, overspeed (fraction of particle-time with
+    v·ê > 1.05 v0), tracking error ⟨|v − w|⟩/v0 and mean |a_int| over the steps added."""
 
     def __init__(self, n_particles: int, dt: float):
         self.dt = dt
         self.per_particle = np.zeros(n_particles, dtype=np.int64)
         self.steps = 0
-        self._forward = 0.0
-        self._interaction = 0.0
+        self._sums = dict.fromkeys(_MEAN_KEYS, 0.0)
 
     def add(self, info: dict) -> None:
         self.per_particle += info["collisions"]
-        self._forward += info["forward_speed"]
-        self._interaction += info["interaction"]
+        for key, source in _MEAN_KEYS.items():
+            self._sums[key] += info[source]
         self.steps += 1
 
     def summary(self) -> dict:
@@ -29,8 +37,7 @@ class EpisodeMetrics:
         return {
             "collision_rate": float(self.per_particle.sum() / (len(self.per_particle) * duration)),
             "collision_free_fraction": float(np.mean(self.per_particle == 0)),
-            "forward_speed": self._forward / self.steps,
-            "mean_interaction": self._interaction / self.steps,
+            **{key: total / self.steps for key, total in self._sums.items()},
         }
 
 

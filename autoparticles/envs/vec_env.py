@@ -8,6 +8,10 @@ from autoparticles.envs.spaces import action_space, as_observation, observation_
 from autoparticles.envs.world import DrivingWorld
 
 
+SHARED_INFO = ("onsets", "forward_speed", "overspeed", "tracking_error", "interaction")
+"""World-wide step values carried in slot 0's info."""
+
+
 class ParticleVecEnv(VecEnv):
     """num_envs = N: slot i is particle i. All slots truncate together at episode end, with
     `terminal_observation` and `TimeLimit.truncated` in each slot's info, then the world
@@ -41,8 +45,7 @@ class ParticleVecEnv(VecEnv):
         obs = as_observation(obs)
         n = self.num_envs
         infos = [{"collisions": int(info["collisions"][i])} for i in range(n)]
-        infos[0].update(onsets=info["onsets"], forward_speed=info["forward_speed"],
-                        interaction=info["interaction"])
+        infos[0].update({key: info[key] for key in SHARED_INFO})
         done = self._steps >= self.config.episode_steps
         if done:
             for i in range(n):

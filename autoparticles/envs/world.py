@@ -4,6 +4,7 @@ import numpy as np
 
 from autoparticles.envs import dynamics
 from autoparticles.envs.config import PLACEMENT_SPACING, RAW_NEIGHBOURS, DrivingConfig
+from autoparticles.envs.metrics import OVERSPEED
 from autoparticles.invariants.driving import DrivingObservation, driving_invariants
 from autoparticles.invariants.neighbours import NeighbourList, nearest_neighbours
 
@@ -167,15 +168,22 @@ class DrivingWorld:
         counts = np.zeros(c.n_particles, dtype=np.int64)
         self._overlaps = self._collide(counts, c.collision == "elastic")
         forward = np.einsum("nd,nd->n", self._v, self._e) / c.v0
+        capped = c.reward_speed_cap == "v0"
+        paid = np.minimum(forward, 1.0) if capped else forward
+        excess = np.maximum(forward - 1.0, 0.0) if capped else np.zeros_like(forward)
+        tracking = np.linalg.norm(self._v - c.v0 * self._e, axis=1) / c.v0
         effort = np.einsum("nd,nd->n", a_int, a_int) / c.a_max**2
         if c.collision == "respawn" and counts.any():
             self._respawn(counts > 0)
-        terms = {"reward_speed": c.reward_speed * forward * c.dt,
+        terms = {"reward_speed": c.reward_speed * paid * c.dt,
+                 "reward_overspeed": -c.reward_overspeed * excess * c.dt,
                  "reward_collision": -c.reward_collision * counts,
                  "reward_effort": -c.reward_effort * effort * c.dt}
-        rewards = terms["reward_speed"] + terms["reward_collision"] + terms["reward_effort"]
+        rewards = sum(terms.values())
         info = {**terms, "collisions": counts, "onsets": int(counts.sum()) // 2,
                 "forward_speed": float(forward.mean()),
+                "overspeed": float(np.mean(forward > OVERSPEED)),
+                "tracking_error": float(tracking.mean()),
                 "interaction": float(np.sqrt(effort).mean() * c.a_max),
                 "a_int": a_int}
         return self.observe(), rewards, info

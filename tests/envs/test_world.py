@@ -107,7 +107,8 @@ def test_collision_modes():
 def test_reward_terms_add_up():
     world = DrivingWorld(seed=1)
     _, rewards, info = world.step(np.full((32, 2), 0.5))
-    total = info["reward_speed"] + info["reward_collision"] + info["reward_effort"]
+    total = (info["reward_speed"] + info["reward_overspeed"] + info["reward_collision"]
+             + info["reward_effort"])
     np.testing.assert_allclose(rewards, total)
     moving = np.linalg.norm(world.frames, axis=1) > 0
     np.testing.assert_allclose(info["reward_effort"][moving], -0.01 * 0.5 * 0.1)
