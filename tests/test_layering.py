@@ -7,6 +7,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "autoparticles"
 
 # which of our parts each part may import (itself always allowed)
 ALLOWED = {
+    "config": set(),
     "invariants": set(),
     "render": set(),
     "envs": {"invariants", "render"},
