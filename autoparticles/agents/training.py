@@ -39,6 +39,8 @@ class TrainSettings:
     gamma: float = 0.98
     gae_lambda: float = 0.95
     ent_coef: float = 0.0
+    log_std_init: float = 0.0
+    """PPO: initial log standard deviation of the Gaussian actions (0: std 1, SB3's default)."""
     checkpoint_every: int = 200_000
     log_every: int = 20_000
 
@@ -84,6 +86,7 @@ def _make_model(settings: TrainSettings, venv, out: Path):
         return algo.load(checkpoint, env=venv, device="cpu")
     policy_kwargs = {"net_arch": list(settings.net)}
     if settings.algo == "ppo":
+        policy_kwargs["log_std_init"] = settings.log_std_init
         return PPO("MlpPolicy", venv, learning_rate=settings.learning_rate,
                    n_steps=settings.n_steps, batch_size=settings.batch_size,
                    n_epochs=settings.n_epochs, gamma=settings.gamma,
