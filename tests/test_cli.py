@@ -136,3 +136,15 @@ def test_threads_default_to_one_outside_make(threads):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=120, check=True).stdout.split()
     assert out == [threads or "1"] * 2
+
+
+def test_benchmark_table_puts_the_ratio_on_the_rows_it_compares():
+    import pandas as pd
+
+    from autoparticles.bench import format_invariants
+
+    table = pd.DataFrame({"method": ["cell list (numba)"] * 2 + ["all pairs (numpy)"],
+                          "N": [100, 10_000, 100], "particle_steps_per_s": [8e5, 1.4e6, 8e4]})
+    rows = format_invariants(table).splitlines()
+    assert "NaN" not in "".join(rows)
+    assert rows[-2].split()[-3:] == ["0.8", "0.08", "10"] and rows[-1].split()[-3:] == ["1.4", "-", "-"]
