@@ -107,7 +107,7 @@ def format_invariants(table: pd.DataFrame) -> str:
     """One row per N: millions of particle-steps/s of each method and their ratio ('-' where a
     method was not run)."""
     rates = table.pivot(index="N", columns="method", values="particle_steps_per_s")[
-        table.method.unique()] / 1e6
+        table.method.unique()].rename_axis(columns=None) / 1e6
     rates["cell list / numpy"] = rates["cell list (numba)"] / rates["all pairs (numpy)"]
     return rates.to_string(float_format=lambda v: f"{v:,.3g}", na_rep="-")
 
