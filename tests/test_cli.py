@@ -148,3 +148,14 @@ def test_benchmark_table_puts_the_ratio_on_the_rows_it_compares():
     rows = format_invariants(table).splitlines()
     assert "NaN" not in "".join(rows)
     assert rows[-2].split()[-3:] == ["0.8", "0.08", "10"] and rows[-1].split()[-3:] == ["1.4", "-", "-"]
+
+
+def test_a_crash_of_ours_says_where_the_partial_results_are(capsys, monkeypatch):
+    def broken(args):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr("autoparticles.cli._water_run", broken)
+    assert main(["water", "run", "--out", "somewhere"]) == 1
+    err = capsys.readouterr().err
+    assert "TypeError: a bug" in err and "internal error" in err
+    assert "partial results, if any, in somewhere" in err
