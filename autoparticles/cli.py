@@ -507,8 +507,9 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # the reader stopped (`| head`): the rest would go nowhere
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except KeyboardInterrupt:
-        print(f"\nautoparticles: interrupted{_partial_results(args)}", file=sys.stderr)
+    except KeyboardInterrupt as stop:
+        detail = f" ({stop})" if str(stop) else ""
+        print(f"\nautoparticles: interrupted{detail}{_partial_results(args)}", file=sys.stderr)
         return 130
     except (ValueError, OSError, RuntimeError, MemoryError) as error:
         print(f"autoparticles: error: {_message(error)}", file=sys.stderr)

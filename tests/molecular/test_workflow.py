@@ -38,8 +38,8 @@ def test_fit_reports_per_species_errors(fitted):
 
 def test_run_writes_an_ase_readable_trajectory_and_a_log(fitted, tmp_path):
     model, _ = fitted
-    traj, log = tmp_path / "t.extxyz", tmp_path / "log.csv"
-    result = run(["run", "--model", str(model), "--ps", "0.2", "--out", str(traj), "--log", str(log)])
+    result = run(["run", "--model", str(model), "--ps", "0.2", "--out", str(tmp_path / "run")])
+    traj, log = tmp_path / "run" / "traj.extxyz", tmp_path / "run" / "log.csv"
     assert result.returncode == 0, result.stderr
     ase_io = pytest.importorskip("ase.io")
     frames = ase_io.read(traj, index=":")
