@@ -97,16 +97,19 @@ def all_pairs_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
 
 def invariants_throughput(sizes=(100, 1_000, 10_000, 100_000), numpy_sizes=(100, 1_000),
                           min_seconds: float = 1.0) -> pd.DataFrame:
-    """Table of particle-steps/s for the cell list at every size and numpy at small sizes."""
+    """Long table of particle-steps/s: the cell list at every size, numpy at small sizes."""
     rows = [cell_list_rate(n, min_seconds) for n in sizes]
     rows += [all_pairs_rate(n, min_seconds) for n in numpy_sizes]
-    table = pd.DataFrame(rows)
-    cell = table[table.method.str.startswith("cell")].set_index("N").particle_steps_per_s
-    table["speedup_vs_numpy"] = [
-        cell.get(n, np.nan) / rate if m.startswith("all") else np.nan
-        for m, n, rate in zip(table.method, table.N, table.particle_steps_per_s)
-    ]
-    return table
+    return pd.DataFrame(rows)
+
+
+def format_invariants(table: pd.DataFrame) -> str:
+    """One row per N: millions of particle-steps/s of each method and their ratio ('-' where a
+    method was not run)."""
+    rates = table.pivot(index="N", columns="method", values="particle_steps_per_s")[
+        table.method.unique()].rename_axis(columns=None) / 1e6
+    rates["cell list / numpy"] = rates["cell list (numba)"] / rates["all pairs (numpy)"]
+    return rates.to_string(float_format=lambda v: f"{v:,.3g}", na_rep="-")
 
 
 def _driving_config(n: int):

@@ -18,7 +18,7 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     from autoparticles.agents.evaluation import evaluate, format_metrics
     from autoparticles.agents.policies import heuristic, load_model_policy
     from autoparticles.agents.training import TrainSettings, train
-    from autoparticles.bench import invariants_throughput
+    from autoparticles.bench import format_invariants, invariants_throughput
     from autoparticles.envs.config import DrivingConfig
     from autoparticles.molecular.describe import describe_text
     from autoparticles.molecular.fit import FitSettings
@@ -30,9 +30,8 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    _section("invariants: neighbour search + driving invariants, particle-steps/s (1 core)")
-    table = invariants_throughput(min_seconds=0.3 if quick else 1.0)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    _section("invariants: neighbour search + driving invariants, M particle-steps/s (1 core)")
+    print(format_invariants(invariants_throughput(min_seconds=0.3 if quick else 1.0)))
 
     _section("driving: PPO on the four invariants vs the baselines (N=32, L=20)")
     config = DrivingConfig()
@@ -43,6 +42,8 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
                          ("ttc heuristic", heuristic("ttc", config)),
                          (f"PPO, {steps:,} particle-steps", load_model_policy(model, config))):
         print(format_metrics(evaluate(policy, config, episodes, seed=100), name))
+    print(f"(PPO here had a demo budget of {steps:,} particle-steps; `autoparticles drive train` "
+          "uses 2,000,000 — the README's table)")
     gif = watch_driving(config, str(model), steps=150, record=out / "driving.gif", seed=3)
     print(f"wrote {gif}")
 

@@ -74,3 +74,22 @@ def test_import_is_light():
     code = "import sys, autoparticles; print(sorted(m for m in ('torch', 'pygame', 'stable_baselines3') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_public_names_resolve_and_the_readme_links_only_files_it_ships():
+    import importlib
+    import re
+
+    for part in ("envs", "agents", "molecular", "invariants", "render"):
+        module = importlib.import_module(f"autoparticles.{part}")
+        for name in module.__all__:
+            assert getattr(module, name) is not None, f"autoparticles.{part}.{name}"
+    from autoparticles.molecular import load_model, load_reference  # the names the docs use
+
+    assert load_reference().n_frames > 0 and load_model().mode == "conservative"
+    readme = (PACKAGE.parent / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#]+)\)", readme)
+    assert "docs/driving.md" in links and "docs/water.md" in links
+    for link in links:
+        assert not link.startswith(".."), link
+        assert (PACKAGE.parent / link).exists(), link

@@ -34,7 +34,8 @@ def evaluate(policy: Policy, config: DrivingConfig, episodes: int = 3, seed: int
 def format_metrics(summary: dict, label: str = "") -> str:
     """One aligned table of the metrics."""
     rows = [("collision rate [1/particle/time]", summary["collision_rate"]),
-            ("  relative to ballistic theory", summary["collision_rate"] / summary["ballistic_rate_theory"]),
+            ("  relative to ballistic theory", summary["collision_rate"] / summary["ballistic_rate_theory"]
+             if summary["ballistic_rate_theory"] else float("nan")),  # N = 1: nobody to hit
             ("collision-free fraction", summary["collision_free_fraction"]),
             ("forward speed <v.e>/v0", summary["forward_speed"]),
             ("overspeed (v.e > 1.05 v0)", summary["overspeed"]),

@@ -103,6 +103,16 @@ def _atomic_save(model, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _keep_rows_until(path: Path, steps: int) -> None:
+    """Drop the progress rows logged after `steps` (and a half-written last line): a resumed run
+    restarts from its checkpoint and logs those particle-steps again."""
+    lines = path.read_text().splitlines(keepends=True)
+    kept = lines[:1] + [line for line in lines[1:] if line.endswith("\n")
+                        and line.split(",", 1)[0].isdigit() and int(line.split(",", 1)[0]) <= steps]
+    if len(kept) < len(lines):
+        path.write_text("".join(kept))
+
+
 def _callback(config: DrivingConfig, settings: TrainSettings, out: Path, progress: bool):
     import time
 
@@ -114,15 +124,21 @@ def _callback(config: DrivingConfig, settings: TrainSettings, out: Path, progres
     class ProgressLog(BaseCallback):
         """Logs rollout metrics to progress.csv, shows a bar, writes checkpoints."""
 
+        bar = None
+
         def _on_training_start(self):
             self.started = time.monotonic()
-            self.bar = tqdm(total=settings.steps, initial=self.num_timesteps, unit="step",
-                            unit_scale=True, disable=not progress, desc="particle-steps")
+            self.bar = tqdm(total=settings.steps, initial=min(self.num_timesteps, settings.steps),
+                            disable=not progress, desc="particle-steps", mininterval=1.0,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:,}/{total:,} "
+                                       "[{elapsed}<{remaining}{postfix}]")
             self._clear()
             self.next_log = self.num_timesteps + settings.log_every
             self.next_checkpoint = self.num_timesteps + settings.checkpoint_every
             self.csv_path = out / "progress.csv"
-            if not self.csv_path.exists():
+            if self.csv_path.exists():
+                _keep_rows_until(self.csv_path, self.num_timesteps)
+            else:
                 self.csv_path.write_text(",".join(PROGRESS_COLUMNS) + "\n")
 
         def _clear(self):
@@ -135,8 +151,7 @@ def _callback(config: DrivingConfig, settings: TrainSettings, out: Path, progres
             self.forward += infos[0]["forward_speed"]
             self.reward += float(np.mean(self.locals["rewards"]))
             self.steps += 1
-            self.bar.n = self.num_timesteps
-            self.bar.refresh()
+            self.bar.update(min(self.num_timesteps, settings.steps) - self.bar.n)  # redraws ≤ 1/s
             if self.num_timesteps >= self.next_log:
                 self._log()
             if self.num_timesteps >= self.next_checkpoint:
@@ -151,12 +166,13 @@ def _callback(config: DrivingConfig, settings: TrainSettings, out: Path, progres
             with open(self.csv_path, "a", newline="") as handle:
                 csv.writer(handle).writerow(row)
             self.bar.set_postfix_str(f"collisions {rate / ballistic:.1%} of ballistic, "
-                                     f"speed {row[3]:.2f}")
+                                     f"speed {row[3]:.2f}", refresh=False)
             self._clear()
             self.next_log += settings.log_every
 
-        def _on_training_end(self):
-            self.bar.close()
+        def close(self):
+            if self.bar is not None:
+                self.bar.close()
 
     return ProgressLog()
 
@@ -172,8 +188,11 @@ def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = 
     model = _make_model(settings, venv, out)
     remaining = settings.steps - model.num_timesteps
     if remaining > 0:
-        model.learn(remaining, callback=_callback(config, settings, out, progress),
-                    reset_num_timesteps=False)
+        callback = _callback(config, settings, out, progress)
+        try:
+            model.learn(remaining, callback=callback, reset_num_timesteps=False)
+        finally:
+            callback.close()
         _atomic_save(model, out / "checkpoint.zip")
     _atomic_save(model, final)
     return final

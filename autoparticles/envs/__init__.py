@@ -1,11 +1,11 @@
 """The driving world and its gymnasium / SB3 / PettingZoo faces.
 
-`ParticleVecEnv` (needs stable-baselines3, hence torch) and `parallel_env` (PettingZoo) load
-on first use so that `import autoparticles` stays light.
+`DrivingWorld` (numba), `ParticleVecEnv` (stable-baselines3, hence torch) and `parallel_env`
+(PettingZoo) load on first use, so that `import autoparticles` stays light and the command
+line sets thread counts before numba or torch start.
 """
 
 from autoparticles.envs.config import DrivingConfig
-from autoparticles.envs.world import DrivingWorld
 
 ENV_ID = "autoparticles/Driving-v0"
 
@@ -19,6 +19,10 @@ def register_envs() -> None:
 
 
 def __getattr__(name):
+    if name == "DrivingWorld":
+        from autoparticles.envs.world import DrivingWorld
+
+        return DrivingWorld
     if name == "ParticleVecEnv":
         from autoparticles.envs.vec_env import ParticleVecEnv
 

@@ -138,7 +138,13 @@ class DrivingConfig:
 
     @classmethod
     def from_json(cls, path) -> "DrivingConfig":
-        return cls.from_dict(json.loads(Path(path).read_text()), where=str(path))
+        try:
+            values = json.loads(Path(path).read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path} is not a JSON file of config fields: {error}") from None
+        if not isinstance(values, dict):
+            raise ValueError(f"{path} must hold a JSON object of config fields")
+        return cls.from_dict(values, where=str(path))
 
 
 def _coerce(kind, value, name):

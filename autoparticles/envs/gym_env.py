@@ -6,7 +6,7 @@ import numpy as np
 from autoparticles.envs.config import DrivingConfig
 from autoparticles.envs.controllers import controller
 from autoparticles.envs.metrics import EpisodeMetrics, heads_up
-from autoparticles.envs.spaces import action_space, as_observation, observation_space
+from autoparticles.envs.spaces import action_space, as_actions, as_observation, observation_space
 from autoparticles.envs.world import DrivingWorld
 
 
@@ -50,7 +50,7 @@ class DrivingEnv(gym.Env):
 
     def step(self, action):
         actions = self.others(self.world)
-        actions[0] = np.asarray(action, dtype=np.float64).reshape(2)
+        actions[0] = as_actions(action, (2,))
         obs, rewards, info = self.world.step(actions)
         self._steps += 1
         self._onsets = info["collisions"]

@@ -6,7 +6,7 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 from autoparticles.envs.config import DrivingConfig
-from autoparticles.envs.spaces import action_space, as_observation, observation_space
+from autoparticles.envs.spaces import action_space, as_actions, as_observation, observation_space
 from autoparticles.envs.world import DrivingWorld
 
 
@@ -42,7 +42,7 @@ class DrivingParallelEnv(ParallelEnv):
         joint = np.zeros((self.config.n_particles, 2))
         for i, agent in enumerate(self.possible_agents):
             if agent in actions:
-                joint[i] = actions[agent]
+                joint[i] = as_actions(actions[agent], (2,))
         obs, rewards, info = self.world.step(joint)
         self._steps += 1
         truncated = self._steps >= self.config.episode_steps

@@ -17,3 +17,17 @@ def action_space() -> spaces.Box:
 def as_observation(obs: np.ndarray) -> np.ndarray:
     """float32 copy clipped to the space (rounding can step 1e-16 outside)."""
     return np.clip(obs, -1.0, 1.0).astype(np.float32)
+
+
+def as_actions(actions, shape: tuple) -> np.ndarray:
+    """float64 actions of `shape` ((2,) for one particle, (N, 2) for all); an action of
+    another size or with non-finite entries is refused with a message naming the shape."""
+    try:
+        array = np.asarray(actions, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"actions must be numbers of shape {shape}, got {actions!r:.60}") from None
+    if array.size != int(np.prod(shape)):
+        raise ValueError(f"actions must have shape {shape}, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError("actions hold NaN or infinite values")
+    return array.reshape(shape)

@@ -4,7 +4,7 @@ import numpy as np
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
 from autoparticles.envs.config import DrivingConfig
-from autoparticles.envs.spaces import action_space, as_observation, observation_space
+from autoparticles.envs.spaces import action_space, as_actions, as_observation, observation_space
 from autoparticles.envs.world import DrivingWorld
 
 
@@ -37,7 +37,7 @@ class ParticleVecEnv(VecEnv):
         return as_observation(self.world.reset(seed))
 
     def step_async(self, actions):
-        self._actions = np.asarray(actions, dtype=np.float64).reshape(self.num_envs, 2)
+        self._actions = as_actions(actions, (self.num_envs, 2))
 
     def step_wait(self):
         obs, rewards, info = self.world.step(self._actions)

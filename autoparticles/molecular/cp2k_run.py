@@ -179,9 +179,7 @@ def _run_segment(segment: Segment, text: str, progress: _Progress, offset_ps: fl
     except KeyboardInterrupt:
         proc.terminate()
         proc.wait()
-        raise KeyboardInterrupt(
-            "CP2K interrupted; run the same command again to continue from the last restart"
-        ) from None
+        raise KeyboardInterrupt("CP2K stopped; the next run continues from its last restart file") from None
     if proc.returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
         raise RuntimeError(f"CP2K failed (exit {proc.returncode}) in {inp}:\n" + "\n".join(tail))

@@ -28,7 +28,11 @@ def read_extxyz(path) -> dict:
     """Frames of a file written by `format_frame`: {'symbols', 'positions' (F, N, 3), 'box'
     (3,), 'info' (list of dicts)}; a malformed line raises an error naming file and line."""
     path = Path(path)
-    lines = path.read_text().splitlines()
+    try:
+        lines = path.read_text().splitlines()
+    except UnicodeDecodeError as error:
+        raise MalformedTrajectoryError(path, path.read_bytes()[:error.start].count(b"\n") + 1,
+                                       "not a text file (extended XYZ expected)") from None
     frames, infos, symbols, box, k = [], [], None, None, 0
     while k < len(lines):
         if not lines[k].strip():
@@ -42,7 +46,10 @@ def read_extxyz(path) -> dict:
         lattice = re.search(r'Lattice="([^"]+)"', lines[k + 1])
         if not lattice:
             raise MalformedTrajectoryError(path, k + 2, "comment line has no Lattice=\"...\"")
-        cell = np.array(lattice.group(1).split(), dtype=float).reshape(3, 3)
+        try:
+            cell = np.array(lattice.group(1).split(), dtype=float).reshape(3, 3)
+        except ValueError:
+            raise MalformedTrajectoryError(path, k + 2, "Lattice needs nine numbers") from None
         box = np.diag(cell).copy()
         infos.append({m.group(1): m.group(2) for m in re.finditer(r'(\w+)=([^\s"]+)', lines[k + 1])})
         body = lines[k + 2 : k + 2 + n]

@@ -12,7 +12,7 @@ import numpy as np
 from autoparticles.agents.losses import QuadraticLoss, parameter_count
 from autoparticles.invariants.radial import RadialBasis, radial_invariants
 from autoparticles.molecular.design import force_design
-from autoparticles.molecular.model import WaterModel, basis_neighbour_list, species_indices
+from autoparticles.molecular.model import MODES, WaterModel, basis_neighbour_list, species_indices
 from autoparticles.molecular.reference import ReferenceData
 from autoparticles.molecular.units import AMU_A2_PER_FS2_TO_EV
 
@@ -43,6 +43,15 @@ class FitSettings:
     convex: bool = False
     """Keep each species' C positive semidefinite: the loss grows in every direction away
     from typical environments, so the total loss is bounded below."""
+
+    def __post_init__(self):
+        if self.ridge is not None and not (np.isfinite(self.ridge) and self.ridge > 0):
+            raise ValueError(f"ridge λ must be a positive number, got {self.ridge}")
+        if not (np.isfinite(self.cutoff) and self.cutoff > 0):
+            raise ValueError(f"cutoff must be a positive number of Å, got {self.cutoff}")
+        if self.frame_stride < 1 or self.order not in (1, 2) or self.mode not in MODES:
+            raise ValueError(f"need frame_stride ≥ 1, order 1 or 2 and mode in {MODES}, got "
+                             f"{self.frame_stride}, {self.order}, {self.mode!r}")
 
 
 def make_basis(kind: str, cutoff: float) -> RadialBasis:
@@ -175,6 +184,9 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
     species = species_indices(data.numbers)
     targets = target_forces(data, settings.from_positions)
     frames = split_frames(data.n_frames, settings.frame_stride)
+    if not all(len(part) for part in frames.values()):
+        raise ValueError(f"{data.n_frames} frames at stride {settings.frame_stride} leave a part "
+                         f"of the split {tuple(SPLIT)} empty; use more frames or a smaller stride")
     nlist = basis_neighbour_list(basis, data.box)
     phis = {}
     for part in ("train", "validation"):
@@ -186,7 +198,7 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
                         train_phi[train_species == s].max(axis=0)] for s in range(2)])
     systems = {part: {} for part in phis}
     bar = tqdm(total=sum(len(v) for v in phis.values()), disable=not progress, unit="frame",
-               desc="design")
+               desc="fitting frames")
     for part, invs in phis.items():
         for k, inv in zip(frames[part], invs):
             for key, (rows, x) in _design_blocks(inv, species, centres, settings.mode,

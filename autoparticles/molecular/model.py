@@ -129,7 +129,15 @@ def load_model(path=None, basis: str | None = None) -> WaterModel:
                          f"{header.get('version')}; this build reads {MODEL_FORMAT} v{MODEL_VERSION}")
     if basis is not None and header["basis"] != basis:
         raise ValueError(f"{path} uses the {header['basis']!r} basis, not {basis!r}")
-    rb = RadialBasis(header["basis"], arrays["basis_centres"], header["cutoff"], header["eta"])
-    losses = tuple(QuadraticLoss(arrays[f"{n}_linear"], arrays[f"{n}_quadratic"],
-                                 arrays[f"{n}_centre"]) for n in ("O", "H"))
-    return WaterModel(rb, losses, header["mode"], arrays.get("bounds"), header["metadata"])
+    try:
+        rb = RadialBasis(header["basis"], arrays["basis_centres"], header["cutoff"], header["eta"])
+        losses = tuple(QuadraticLoss(arrays[f"{n}_linear"], arrays[f"{n}_quadratic"],
+                                     arrays[f"{n}_centre"]) for n in ("O", "H"))
+        model = WaterModel(rb, losses, header["mode"], arrays.get("bounds"), header["metadata"])
+    except KeyError as error:
+        raise ValueError(f"{path} is a damaged model file: {error.args[0]} is missing") from None
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path} is a damaged model file: {error}") from None
+    if not all(np.all(np.isfinite(a)) for a in arrays.values() if a.dtype.kind == "f"):
+        raise ValueError(f"{path} is a damaged model file: it holds NaN or infinite values")
+    return model

@@ -8,6 +8,8 @@ step, stride, temperature, seed, CP2K version, model name).
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -120,29 +122,63 @@ def shipped_reference_path() -> Path:
 
 def read_npz(path: Path, what: str) -> dict:
     """All arrays of an .npz file; errors name the file and what it should have been."""
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a {what}")
     if not path.is_file():
         raise FileNotFoundError(f"no {what} at {path}")
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    if magic != b"PK\x03\x04":  # every .npz is a zip archive
+        raise ValueError(f"{path} is not a {what}: " + ("an empty file" if not magic else
+                                                          "not an .npz archive"))
     try:
-        with np.load(path) as store:
+        with np.load(path, allow_pickle=False) as store:
             return {k: store[k] for k in store.files}
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{path} is not a {what} (.npz): {error}") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise ValueError(f"{path} is not a readable {what} (truncated or damaged .npz: "
+                         f"{error})") from None
+
+
+def _frames_array(path: Path, arrays: dict, name: str, frames: int, atoms: int):
+    """arrays[name] as float64 of shape (frames, atoms, 3), all finite (None if absent)."""
+    if name not in arrays:
+        return None
+    try:
+        value = arrays[name].astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}: {name} holds {arrays[name].dtype} values, not numbers") from None
+    if value.shape != (frames, atoms, 3):
+        raise ValueError(f"{path}: {name} has shape {value.shape}, expected {(frames, atoms, 3)}")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{path}: {name} holds NaN or infinite values")
+    return value
 
 
 def load_reference(path=None) -> ReferenceData:
-    """The shipped 64-water CP2K dataset, or the dataset file at `path`."""
+    """The shipped 64-water CP2K dataset, or the dataset file at `path`; refuses files whose
+    arrays are missing, of the wrong shape or type, or not finite, naming the file."""
     path = shipped_reference_path() if path is None else Path(path)
     arrays = read_npz(path, "reference dataset")
     missing = {"positions", "numbers", "masses", "box", "times", "metadata"} - set(arrays)
     if missing:
         raise ValueError(f"{path} lacks {', '.join(sorted(missing))}; not a reference dataset")
-    metadata = json.loads(str(arrays["metadata"]))
-    as64 = {k: arrays[k].astype(np.float64) if k in arrays else None
+    try:
+        metadata = json.loads(str(arrays["metadata"]))
+        numbers, masses = arrays["numbers"].astype(np.int64), arrays["masses"].astype(np.float64)
+        box, times = arrays["box"].astype(np.float64), arrays["times"].astype(np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path} is not a reference dataset: {error}") from None
+    frames = len(arrays["positions"])
+    if numbers.ndim != 1 or masses.shape != numbers.shape or box.shape != (3,) \
+            or times.shape != (frames,):
+        raise ValueError(f"{path}: numbers {numbers.shape}, masses {masses.shape}, box "
+                         f"{box.shape}, times {times.shape} do not fit {frames} frames")
+    if not (np.all(np.isfinite(box)) and np.all(box > 0) and np.all(masses > 0)):
+        raise ValueError(f"{path}: box and masses must be positive and finite")
+    as64 = {k: _frames_array(path, arrays, k, frames, len(numbers))
             for k in ("positions", "forces", "velocities")}
-    return ReferenceData(numbers=arrays["numbers"].astype(np.int64),
-                         masses=arrays["masses"].astype(np.float64),
-                         box=arrays["box"].astype(np.float64),
-                         times=arrays["times"].astype(np.float64), metadata=metadata, **as64)
+    return ReferenceData(numbers=numbers, masses=masses, box=box, times=times,
+                         metadata=metadata, **as64)
 
 
 def reference_from_cp2k(production_dir, box: np.ndarray, metadata: dict) -> ReferenceData:

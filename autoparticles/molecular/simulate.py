@@ -43,8 +43,8 @@ class RunSettings:
         if self.thermostat not in ("nose-hoover", "none"):
             raise ValueError(f"thermostat must be 'nose-hoover' or 'none', got {self.thermostat!r}")
         for name in ("ps", "temperature", "dt", "frame_every", "log_every"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+            if not (np.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise ValueError(f"{name} must be a positive number, got {getattr(self, name)}")
 
     @property
     def steps(self) -> int:
@@ -163,7 +163,7 @@ class Simulation:
         times, frames, temps, log = [], [], [], []
         status, good = "ok", self.x.copy()
         bar = tqdm(total=steps * s.dt / 1000.0, unit="ps", disable=not progress,
-                   bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} ps [{elapsed}<{remaining}, {postfix}]")
+                   bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} ps [{elapsed}<{remaining}{postfix}]")
         started = time.perf_counter()
         done = 0
         try:
@@ -195,7 +195,7 @@ class Simulation:
                     status = self._blow_up(error, times)
                     break
                 done += 1
-                if k % 200 == 0:
+                if k % 200 == 0 or k + 1 == steps:
                     elapsed = time.perf_counter() - started
                     bar.n = round(self.time / 1000.0, 3)
                     bar.set_postfix_str(f"{self.time / 1000.0 / max(elapsed, 1e-9):.2f} ps/s")

@@ -84,6 +84,20 @@ def validate_model(model, data: ReferenceData, settings: RunSettings, out=None,
     return table, traj
 
 
+KNOWN_LIMITATION = (
+    "A known limitation of the current model, being worked on: the learned water is slightly "
+    "over-structured (first RDF peaks too high, diffusion too slow) compared with CP2K; the force "
+    "errors cannot tell, the dynamics can. Short runs add noise to the diffusion and σ_T rows.")
+
+
 def print_table(table) -> str:
+    """The table in markdown, the count of passing rows and, when rows fail, which ones, by how
+    much, and why."""
     passed = int(table.passed.sum())
-    return table_markdown(table) + f"\n\n{passed}/{len(table)} rows pass"
+    text = table_markdown(table) + f"\n\n{passed}/{len(table)} rows pass"
+    failed = table[~table.passed]
+    if len(failed):
+        text += "; failing: " + "; ".join(
+            f"{r.property} {r.learned:.4g} vs {r.reference:.4g} {r.unit}".rstrip()
+            for r in failed.itertuples()) + ".\n" + KNOWN_LIMITATION
+    return text

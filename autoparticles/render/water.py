@@ -20,8 +20,23 @@ def rotation(yaw: float, pitch: float) -> np.ndarray:
     return tilt @ turn
 
 
+def wrap_molecules(positions, numbers, box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whole molecules in the box: (N, 3) positions [Å] with every O wrapped into the box and
+    every H at the minimum image of its nearest O; also (H,) indices of the H atoms and (H,)
+    indices of their O."""
+    x = np.mod(np.asarray(positions, dtype=np.float64), box)
+    oxygens, hydrogens = np.nonzero(numbers == 8)[0], np.nonzero(numbers == 1)[0]
+    if len(oxygens) == 0:
+        return x, hydrogens[:0], oxygens
+    delta = x[hydrogens][:, None, :] - x[oxygens][None, :, :]
+    delta -= box * np.round(delta / box)
+    nearest = np.argmin(np.einsum("hod,hod->ho", delta, delta), axis=1)
+    x[hydrogens] = x[oxygens[nearest]] + delta[np.arange(len(hydrogens)), nearest]
+    return x, hydrogens, oxygens[nearest]
+
+
 class WaterRenderer(Canvas):
-    """Atoms wrapped into the box and seen from a camera at 2.5 box lengths; O red, H white,
+    """Whole molecules wrapped into the box (by their O) and seen from a camera at 2.5 box lengths; O red, H white,
     sized by depth; O–H bonds under 1.25 Å; the box edges; a heads-up line."""
 
     def __init__(self, box, size: int = 600, human: bool = False, fps: int = 30):
@@ -40,7 +55,7 @@ class WaterRenderer(Canvas):
         return xy.astype(int), depth
 
     def draw(self, positions, numbers, yaw: float = 0.0, hud: str = "") -> np.ndarray | None:
-        """positions: (N, 3) [Å] (wrapped here); numbers: (N,) atomic numbers."""
+        """positions: (N, 3) [Å], unwrapped or not; numbers: (N,) atomic numbers."""
         pg, surface = self.pygame, self.surface
         surface.fill((12, 12, 20))
         corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)]) * self.box
@@ -49,13 +64,11 @@ class WaterRenderer(Canvas):
             for b in range(a + 1, 8):
                 if np.sum(np.abs(corners[a] - corners[b]) > 0) == 1:
                     pg.draw.line(surface, EDGE, cxy[a], cxy[b], 1)
-        x = np.mod(positions, self.box)
+        x, hydrogens, bonded = wrap_molecules(positions, numbers, self.box)
         xy, depth = self._project(x, yaw)
-        oxygens, hydrogens = np.nonzero(numbers == 8)[0], np.nonzero(numbers == 1)[0]
-        delta = x[hydrogens][:, None, :] - x[oxygens][None, :, :]
-        dist = np.linalg.norm(delta, axis=2)  # no minimum image: bonds across edges are skipped
-        for h, o in zip(*np.nonzero(dist < BOND_LENGTH)):
-            pg.draw.line(surface, BOND, xy[hydrogens[h]], xy[oxygens[o]], 2)
+        for h, o in zip(hydrogens, bonded):
+            if np.linalg.norm(x[h] - x[o]) < BOND_LENGTH:
+                pg.draw.line(surface, BOND, xy[h], xy[o], 2)
         base = 0.018 * self.size
         for k in np.argsort(depth):  # far atoms first
             big = numbers[k] == 8

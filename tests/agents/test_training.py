@@ -33,23 +33,36 @@ def test_training_writes_outputs_and_resumes(tmp_path):
 def test_interrupted_training_continues_from_the_checkpoint(tmp_path):
     def command(steps):
         return CLI + ["drive", "train", "--steps", str(steps), "--set", "n_particles=8",
-                      "--checkpoint-every", "2048", "--log-every", "1024", "--out", str(tmp_path)]
+                      "--checkpoint-every", "4096", "--log-every", "512", "--out", str(tmp_path)]
 
     args = command(400_000)
-    first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
     while not (tmp_path / "checkpoint.zip").exists() and time.monotonic() < deadline:
         time.sleep(0.5)
     time.sleep(1.0)
     first.send_signal(signal.SIGINT)
     first.wait(timeout=60)
+    err = first.stderr.read().decode()
+    assert first.returncode == 130 and "Traceback" not in err, err
+    assert f"interrupted; partial results, if any, in {tmp_path}" in err and "resume" in err
     assert (tmp_path / "checkpoint.zip").exists() and not (tmp_path / "model.zip").exists()
     from stable_baselines3 import PPO
 
     saved = PPO.load(tmp_path / "checkpoint.zip").num_timesteps
-    resumed = subprocess.run(command(4096), capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(command(saved + 4096), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert PPO.load(tmp_path / "model.zip").num_timesteps >= max(saved, 4096)
+    assert PPO.load(tmp_path / "model.zip").num_timesteps >= saved + 4096
+    steps = pd.read_csv(tmp_path / "progress.csv").particle_steps
+    assert np.all(np.diff(steps) > 0)  # the interval redone after the checkpoint is logged once
+
+
+def test_training_bar_is_throttled_whole_and_stops_at_its_total(tmp_path, capfd):
+    settings = TrainSettings(steps=2000, n_steps=64, batch_size=256, n_epochs=1, log_every=512)
+    train(SMALL, settings, tmp_path, progress=True)  # 4 rollouts of 512 overshoot 2,000
+    err = capfd.readouterr().err
+    assert err.count("\r") < 20  # was one redraw per SB3 step (250)
+    assert "2,000/2,000" in err and "2,048" not in err and ".0/" not in err
 
 
 def test_bad_input_is_refused_clearly(tmp_path):

@@ -62,3 +62,21 @@ def test_pettingzoo_parallel_api():
     from pettingzoo.test import parallel_api_test
 
     parallel_api_test(parallel_env(episode_steps=20, n_particles=6), num_cycles=40)
+
+
+def test_wrong_action_shapes_name_the_expected_shape():
+    config = DrivingConfig(n_particles=4)
+    venv = ParticleVecEnv(config, seed=0)
+    venv.reset()
+    with pytest.raises(ValueError, match=r"shape \(4, 2\), got shape \(3,\)"):
+        venv.step_async(np.zeros(3))
+    env = gym.make("autoparticles/Driving-v0", n_particles=4)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"shape \(2,\), got shape \(3,\)"):
+        env.unwrapped.step(np.zeros(3))
+    with pytest.raises(ValueError, match="NaN"):
+        env.unwrapped.step(np.array([np.nan, 0.0]))
+    par = parallel_env(config)
+    par.reset(seed=0)
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        par.step({agent: np.zeros(3) for agent in par.agents})

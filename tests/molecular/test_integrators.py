@@ -75,3 +75,12 @@ def test_shipped_model_nve_has_no_energy_drift():
     times = np.array([row[0] for row in traj.log]) / 1000.0
     slope = np.polyfit(times, energy, 1)[0] / len(data.numbers)  # eV/atom/ps
     assert traj.status == "ok" and abs(slope) < 1e-3
+
+
+def test_md_progress_bar_ends_at_its_total(small_box, capfd):
+    x, numbers, box = small_box
+    masses = np.where(numbers == 8, 15.9994, 1.00794)
+    v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
+    Simulation(make_soft_model(), x, v, numbers, masses, box, RunSettings(ps=0.25)).run(progress=True)
+    err = capfd.readouterr().err
+    assert "0.25/0.25 ps" in err and "100%" in err and ", ," not in err

@@ -117,3 +117,14 @@ def test_ase_calculator_drives_ase(small_box):
     start = atoms.get_total_energy()
     VelocityVerlet(atoms, 0.25 * units.fs).run(20)
     assert abs(atoms.get_total_energy() - start) < 1e-3
+
+
+def test_damaged_model_files_are_refused_naming_the_file(tmp_path):
+    model = make_random_model()
+    arrays = dict(np.load(model.save(tmp_path / "m.npz")))
+    np.savez(tmp_path / "part.npz", **{k: v for k, v in arrays.items() if k != "H_quadratic"})
+    with pytest.raises(ValueError, match="part.npz is a damaged model file: H_quadratic"):
+        load_model(tmp_path / "part.npz")
+    np.savez(tmp_path / "nan.npz", **{**arrays, "O_linear": np.full_like(arrays["O_linear"], np.nan)})
+    with pytest.raises(ValueError, match="nan.npz is a damaged model file: it holds NaN"):
+        load_model(tmp_path / "nan.npz")

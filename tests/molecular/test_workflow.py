@@ -38,8 +38,8 @@ def test_fit_reports_per_species_errors(fitted):
 
 def test_run_writes_an_ase_readable_trajectory_and_a_log(fitted, tmp_path):
     model, _ = fitted
-    traj, log = tmp_path / "t.extxyz", tmp_path / "log.csv"
-    result = run(["run", "--model", str(model), "--ps", "0.2", "--out", str(traj), "--log", str(log)])
+    result = run(["run", "--model", str(model), "--ps", "0.2", "--out", str(tmp_path / "run")])
+    traj, log = tmp_path / "run" / "traj.extxyz", tmp_path / "run" / "log.csv"
     assert result.returncode == 0, result.stderr
     ase_io = pytest.importorskip("ase.io")
     frames = ase_io.read(traj, index=":")
@@ -86,3 +86,28 @@ def test_ideal_gas_rdf_is_one_and_random_walk_diffusion_is_recovered():
     positions = np.cumsum(steps, axis=0)
     times = np.arange(400) * 10.0
     assert diffusion_coefficient(positions, times, np.arange(500)) == pytest.approx(2e-5, rel=0.1)
+
+
+def test_fit_bar_is_labelled_plainly(capfd):
+    from autoparticles.molecular.fit import FitSettings, fit_model
+
+    data = load_reference()
+    small = ReferenceData(data.positions[:40], data.forces[:40], None, data.numbers, data.masses,
+                          data.box, data.times[:40], {})
+    fit_model(small, FitSettings(basis="gaussian", ridge=1e-4, frame_stride=8), progress=True)
+    err = capfd.readouterr().err
+    assert "fitting frames" in err and "design" not in err
+
+
+def test_failing_validation_rows_are_explained():
+    import pandas as pd
+
+    from autoparticles.molecular.workflow import print_table
+
+    table = pd.DataFrame([{"property": "g_OO 1st max height", "unit": "", "reference": 2.54,
+                           "learned": 2.95, "tolerance": "±10%", "passed": False},
+                          {"property": "mean O–H distance", "unit": "Å", "reference": 0.970,
+                           "learned": 0.971, "tolerance": "±0.01", "passed": True}])
+    text = print_table(table)
+    assert "1/2 rows pass; failing: g_OO 1st max height 2.95 vs 2.54" in text
+    assert "known limitation" in text and "over-structured" in text

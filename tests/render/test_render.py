@@ -91,3 +91,15 @@ def test_unreadable_trajectory_names_file_and_line(tmp_path):
                              "--trajectory", str(bad), "--record", str(tmp_path / "x.gif")],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and f"{bad}:4" in result.stderr
+
+
+def test_molecules_are_wrapped_whole_by_their_oxygen():
+    from autoparticles.render.water import wrap_molecules
+
+    box = np.full(3, 10.0)
+    water = np.array([[0.1, 5.0, 5.0], [-0.5, 5.7, 5.0], [0.6, 5.7, 5.0]])  # O at the edge
+    unwrapped = np.concatenate([water, water + [3.0, 3.0, 3.0]]) + [[0, 0, 0], [20, 0, 0], [0, 0, 0]] * 2
+    x, hydrogens, bonded = wrap_molecules(unwrapped, np.array([8, 1, 1] * 2), box)
+    assert np.all((x[[0, 3]] >= 0) & (x[[0, 3]] < 10))  # every O inside the box
+    assert list(bonded) == [0, 0, 3, 3]
+    assert np.all(np.linalg.norm(x[hydrogens] - x[bonded], axis=1) < 1.0)  # H beside its own O
