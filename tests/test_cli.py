@@ -154,7 +154,7 @@ def test_a_crash_of_ours_says_where_the_partial_results_are(capsys, monkeypatch)
     def broken(args):
         raise TypeError("a bug")
 
-    monkeypatch.setattr("autoparticles.cli._water_run", broken)
+    monkeypatch.setattr("autoparticles.molecular.cli._water_run", broken)
     assert main(["water", "run", "--out", "somewhere"]) == 1
     err = capsys.readouterr().err
     assert "TypeError: a bug" in err and "internal error" in err

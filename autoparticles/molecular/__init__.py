@@ -4,13 +4,22 @@ and its validation against the reference.
     from autoparticles.molecular import load_reference, load_model, validate_model
 """
 
-from autoparticles.molecular.extxyz import read_extxyz
-from autoparticles.molecular.fit import FitSettings, fit_model
-from autoparticles.molecular.model import WaterModel, load_model
-from autoparticles.molecular.reference import ReferenceData, load_reference, save_reference
-from autoparticles.molecular.simulate import RunSettings, Simulation, start_from_lattice, start_from_reference
-from autoparticles.molecular.workflow import DEFAULT_FIT, fit_report, validate_model
+from autoparticles.exports import lazy_exports
 
-__all__ = ["ReferenceData", "load_reference", "save_reference", "WaterModel", "load_model",
-           "FitSettings", "DEFAULT_FIT", "fit_model", "fit_report", "RunSettings", "Simulation",
-           "start_from_reference", "start_from_lattice", "validate_model", "read_extxyz"]
+_EXPORTS = {
+    "read_extxyz": "autoparticles.molecular.extxyz",
+    "FitSettings": "autoparticles.molecular.fit", "fit_model": "autoparticles.molecular.fit",
+    "WaterModel": "autoparticles.molecular.model", "load_model": "autoparticles.molecular.model",
+    "ReferenceData": "autoparticles.molecular.reference",
+    "load_reference": "autoparticles.molecular.reference",
+    "save_reference": "autoparticles.molecular.reference",
+    "RunSettings": "autoparticles.molecular.simulate",
+    "Simulation": "autoparticles.molecular.simulate",
+    "start_from_reference": "autoparticles.molecular.simulate",
+    "start_from_lattice": "autoparticles.molecular.simulate",
+    "DEFAULT_FIT": "autoparticles.molecular.workflow",
+    "fit_report": "autoparticles.molecular.workflow",
+    "validate_model": "autoparticles.molecular.workflow",
+}
+__all__ = list(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,1 @@
+"""Driving: autonomous particles that learn to drive without colliding."""
