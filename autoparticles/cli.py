@@ -180,7 +180,7 @@ def _water_fit(args) -> int:
     from autoparticles.molecular.workflow import DEFAULT_FIT, fit_report, format_fit_report
 
     settings = FitSettings(basis=args.basis or DEFAULT_FIT.basis, cutoff=args.cutoff,
-                           ridge=args.ridge, mode=args.mode, order=args.order,
+                           invariants=args.invariants or DEFAULT_FIT.invariants, ridge=args.ridge, mode=args.mode, order=args.order,
                            convex=DEFAULT_FIT.convex if args.convex is None else args.convex,
                            from_positions=args.from_positions, frame_stride=args.frame_stride)
     model, report = fit_report(_load_data(args.data), settings, progress=not args.json)
@@ -286,6 +286,8 @@ def _add_water_commands(sub) -> None:
     fit.add_argument("--basis", choices=["inverse", "gaussian"], default=None,
                      help="radial basis (default: gaussian)")
     fit.add_argument("--cutoff", type=float, default=6.0, help="[Å], below half the box")
+    fit.add_argument("--invariants", choices=["radial", "angular"], default=None,
+                     help="radial: pair invariants (default); angular: plus three-body ones")
     fit.add_argument("--ridge", type=float, default=None, help="λ (default: chosen on validation)")
     fit.add_argument("--mode", choices=["conservative", "agent"], default="conservative")
     fit.add_argument("--order", type=int, choices=[1, 2], default=2, help="1: pair potentials")
