@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from autoparticles.invariants.neighbours import NeighbourList
-from autoparticles.invariants.space import as_kernel_box, check_positions, minimum_image
+from autoparticles.invariants.space import as_kernel_box, check_atoms, minimum_image
 
 INVERSE, GAUSSIAN = 0, 1
 KINDS = {"inverse": INVERSE, "gaussian": GAUSSIAN}
@@ -192,16 +192,7 @@ def radial_invariants(positions, species, nlist: NeighbourList, basis: RadialBas
                       n_species: int = 2) -> RadialInvariants:
     """φ for every atom. positions: (N, 3) [Å]; species: (N,) ints in [0, n_species);
     nlist: an up-to-date 3-D NeighbourList with cutoff >= basis.cutoff."""
-    x = check_positions(positions, "positions", dim=3)
-    species = np.ascontiguousarray(species, dtype=np.int64)
-    if species.shape != (len(x),):
-        raise ValueError(f"species must have shape ({len(x)},), got {species.shape}")
-    if len(x) and (species.min() < 0 or species.max() >= n_species):
-        raise ValueError(f"species must lie in [0, {n_species}), got {species.min()}..{species.max()}")
-    if nlist.cutoff < basis.cutoff:
-        raise ValueError(f"neighbour list cutoff {nlist.cutoff} is below the basis cutoff {basis.cutoff}")
-    if len(nlist.indptr) != len(x) + 1:
-        raise ValueError("neighbour list was built for a different number of atoms")
+    x, species = check_atoms(positions, species, nlist, basis.cutoff, n_species)
     nb = basis.size
     phi = np.empty((len(x), n_species * nb))
     slope = np.empty((len(nlist.indices), nb))

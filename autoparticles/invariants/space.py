@@ -21,6 +21,22 @@ def check_positions(positions, name: str = "positions", dim: int | None = None) 
     return arr
 
 
+def check_atoms(positions, species, nlist, cutoff: float, n_species: int):
+    """(x (N, 3), species (N,) int64) checked against each other and an up-to-date 3-D
+    neighbour list, whose cutoff must reach `cutoff` (the basis cutoff)."""
+    x = check_positions(positions, "positions", dim=3)
+    species = np.ascontiguousarray(species, dtype=np.int64)
+    if species.shape != (len(x),):
+        raise ValueError(f"species must have shape ({len(x)},), got {species.shape}")
+    if len(x) and (species.min() < 0 or species.max() >= n_species):
+        raise ValueError(f"species must lie in [0, {n_species}), got {species.min()}..{species.max()}")
+    if nlist.cutoff < cutoff:
+        raise ValueError(f"neighbour list cutoff {nlist.cutoff} is below the basis cutoff {cutoff}")
+    if len(nlist.indptr) != len(x) + 1:
+        raise ValueError("neighbour list was built for a different number of atoms")
+    return x, species
+
+
 def check_box(box, dim: int) -> np.ndarray | None:
     """Return `box` as a (D,) float64 array (or None for free space) or raise a ValueError."""
     if box is None:

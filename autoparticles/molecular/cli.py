@@ -46,6 +46,7 @@ def _water_fit(args) -> int:
     from autoparticles.molecular.workflow import DEFAULT_FIT, fit_report, format_fit_report
 
     settings = FitSettings(basis=args.basis or DEFAULT_FIT.basis, cutoff=args.cutoff,
+                           invariants=args.invariants or DEFAULT_FIT.invariants,
                            ridge=args.ridge, mode=args.mode, order=args.order,
                            convex=DEFAULT_FIT.convex if args.convex is None else args.convex,
                            from_positions=args.from_positions, frame_stride=args.frame_stride)
@@ -162,6 +163,8 @@ def add_commands(sub) -> None:
     fit.add_argument("--basis", choices=["inverse", "gaussian"], default=None,
                      help="radial basis (default: gaussian)")
     fit.add_argument("--cutoff", type=POSITIVE, default=6.0, help="[Å], below half the box")
+    fit.add_argument("--invariants", choices=["radial", "angular"], default=None,
+                     help="radial: pair invariants (default); angular: plus three-body ones")
     fit.add_argument("--ridge", type=POSITIVE, default=None,
                      help="λ > 0 (default: chosen on validation frames)")
     fit.add_argument("--mode", choices=["conservative", "agent"], default="conservative",

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from autoparticles.agents.losses import QuadraticLoss, parameter_count
-from autoparticles.invariants.radial import RadialBasis, radial_invariants
+from autoparticles.invariants.angular import AngularBasis
+from autoparticles.invariants.radial import RadialBasis
 from autoparticles.molecular.design import force_design
-from autoparticles.molecular.model import MODES, WaterModel, basis_neighbour_list, species_indices
+from autoparticles.molecular.model import (MODES, WaterModel, atom_invariants,
+                                           basis_neighbour_list, species_indices)
 from autoparticles.molecular.reference import ReferenceData
 from autoparticles.molecular.units import AMU_A2_PER_FS2_TO_EV
 
@@ -34,6 +36,8 @@ class FitSettings:
 
     basis: str = "inverse"
     cutoff: float = 6.0
+    invariants: str = "radial"
+    """'radial': pair invariants only; 'angular': followed by ANGULAR_BASIS's three-body ones."""
     ridge: float | None = None
     mode: str = "conservative"
     frame_stride: int = 2
@@ -62,6 +66,17 @@ def make_basis(kind: str, cutoff: float) -> RadialBasis:
     raise ValueError(f"basis must be 'inverse' or 'gaussian', got {kind!r}")
 
 
+ANGULAR_BASIS = AngularBasis(centres=[1.0, 2.0], eta=1.5, lambdas=[1, -1, 1, -1],
+                             zetas=[1, 1, 4, 4], cutoff=3.5)
+"""Three-body invariants of `--invariants angular` (choice measured in issue 13)."""
+
+
+def make_angular_basis(invariants: str) -> AngularBasis | None:
+    if invariants not in ("radial", "angular"):
+        raise ValueError(f"invariants must be 'radial' or 'angular', got {invariants!r}")
+    return ANGULAR_BASIS if invariants == "angular" else None
+
+
 def split_frames(n_frames: int, stride: int = 1) -> dict[str, np.ndarray]:
     """Frame indices of each time block."""
     return {name: np.arange(int(lo * n_frames), int(hi * n_frames), stride)
@@ -85,18 +100,19 @@ def target_forces(data: ReferenceData, from_positions: bool) -> np.ndarray:
     return acc * data.masses[None, :, None] * AMU_A2_PER_FS2_TO_EV
 
 
-def _frame_invariants(model_basis, positions, species, nlist):
+def _frame_invariants(basis, angular, positions, species, nlist):
     nlist.update(positions)
-    return radial_invariants(positions, species, nlist, model_basis)
+    return atom_invariants(positions, species, nlist, basis, angular)
 
 
 def _design_blocks(inv, species, centres, mode, order):
-    """{key: (atom mask, X)} of one frame: one joint block (conservative) or one per species
-    (agent: an atom's force depends only on its own species' parameters). order=1 keeps the
-    linear parameters only."""
-    x = force_design(inv, centres, self_only=mode == "agent")
+    """{key: (atom mask, X)} of one frame's (radial, angular, values) invariants: one joint
+    block (conservative) or one per species (agent: an atom's force depends only on its own
+    species' parameters). order=1 keeps the linear parameters only."""
+    radial, angular, values = inv
+    x = force_design(radial, centres, mode == "agent", angular)
     p = x.shape[1] // 2
-    f = inv.values.shape[1]
+    f = values.shape[1]
     keep = np.arange(p) if order == 2 else np.arange(f)
     if mode != "agent":
         return {"joint": (slice(None), x[:, np.concatenate([keep, p + keep])])}
@@ -181,6 +197,7 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
     if settings.cutoff >= 0.5 * data.box.min():
         raise ValueError(f"cutoff {settings.cutoff} Å must be below half the box ({0.5 * data.box.min():.3f} Å)")
     basis = make_basis(settings.basis, settings.cutoff)
+    angular = make_angular_basis(settings.invariants)
     species = species_indices(data.numbers)
     targets = target_forces(data, settings.from_positions)
     frames = split_frames(data.n_frames, settings.frame_stride)
@@ -190,8 +207,9 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
     nlist = basis_neighbour_list(basis, data.box)
     phis = {}
     for part in ("train", "validation"):
-        phis[part] = [_frame_invariants(basis, data.positions[k], species, nlist) for k in frames[part]]
-    train_phi = np.concatenate([inv.values for inv in phis["train"]])
+        phis[part] = [_frame_invariants(basis, angular, data.positions[k], species, nlist)
+                      for k in frames[part]]
+    train_phi = np.concatenate([inv[2] for inv in phis["train"]])
     train_species = np.tile(species, len(phis["train"]))
     centres = [train_phi[train_species == s].mean(axis=0) for s in range(2)]
     bounds = np.array([[train_phi[train_species == s].min(axis=0),
@@ -222,12 +240,13 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
     if "joint" in thetas:
         half = len(thetas["joint"]) // 2
         thetas = {0: thetas["joint"][:half], 1: thetas["joint"][half:]}
-    f = 2 * basis.size
+    f = train_phi.shape[1]
     losses = tuple(QuadraticLoss.from_parameters(_expand(thetas[s], f, settings.order), centres[s])
                    for s in range(2))
     model = WaterModel(basis, losses, settings.mode, bounds,
                        {"ridge": ridge, "fit": settings.__dict__,
-                        "reference": {k: data.metadata.get(k) for k in ("model", "seed", "temperature_k")}})
+                        "reference": {k: data.metadata.get(k) for k in ("model", "seed", "temperature_k")}},
+                       angular)
     return model, {"ridge": ridge, "ridge_scan": scan, "frames": {k: len(v) for k, v in frames.items()}}
 
 
@@ -255,7 +274,7 @@ def sensitivities(model: WaterModel, data: ReferenceData, frames: np.ndarray) ->
     nlist = model.new_neighbour_list(data.box)
     phi = np.concatenate([model.evaluate(data.positions[k], species, nlist)[2] for k in frames])
     every = np.tile(species, len(frames))
-    names = invariant_names(model.basis)
+    names = invariant_names(model.basis, model.angular)
     out = {}
     for s, name in enumerate(SPECIES_NAMES):
         rows = phi[every == s]
@@ -265,6 +284,11 @@ def sensitivities(model: WaterModel, data: ReferenceData, frames: np.ndarray) ->
     return out
 
 
-def invariant_names(basis: RadialBasis) -> list[str]:
+def invariant_names(basis: RadialBasis, angular: AngularBasis | None = None) -> list[str]:
     label = "1/d^{:g}" if basis.kind == "inverse" else "G({:.2f} Å)"
-    return [f"{nb}:{label.format(c)}" for nb in SPECIES_NAMES for c in basis.centres]
+    names = [f"{nb}:{label.format(c)}" for nb in SPECIES_NAMES for c in basis.centres]
+    if angular is None:
+        return names
+    shells = [f"{angular.centres[a]:.1f},{angular.centres[b]:.1f} Å" for a, b in zip(*angular.shells)]
+    return names + [f"{jk}:(1{lam:+g}cos)^{zeta:g} G({shell})" for jk in ("OO", "OH", "HH")
+                    for lam, zeta in zip(angular.lambdas, angular.zetas) for shell in shells]

@@ -1,4 +1,5 @@
-"""The learned water model: one quadratic loss per species of radial invariants.
+"""The learned water model: one quadratic loss per species of its invariants: radial, or
+radial followed by angular (three-body) ones.
 
 Modes (specs/water.md): `conservative` (default): E = Σ_i H_{A_i}(φ(i)), F = -∂E/∂x;
 `agent`: each atom descends only its own loss, F_k = -∂H_{A_k}(φ(k))/∂x_k.
@@ -11,8 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from autoparticles.agents.losses import QuadraticLoss
+from autoparticles.invariants import angular as three_body
+from autoparticles.invariants.angular import AngularBasis, AngularInvariants, angular_invariants
 from autoparticles.invariants.neighbours import NeighbourList
-from autoparticles.invariants.radial import RadialBasis, contract_gradient, radial_invariants
+from autoparticles.invariants.radial import (
+    RadialBasis,
+    RadialInvariants,
+    contract_gradient,
+    radial_invariants,
+)
 
 MODEL_FORMAT = "autoparticles-water-model"
 MODEL_VERSION = 1
@@ -24,6 +32,16 @@ MODES = ("conservative", "agent")
 def basis_neighbour_list(basis: RadialBasis, box) -> NeighbourList:
     """3-D list for the basis cutoff with a 1 Å skin (shrunk to fit half the box)."""
     return NeighbourList(basis.cutoff, box, skin=1.0, dim=3)
+
+
+def atom_invariants(positions, species, nlist: NeighbourList, basis: RadialBasis,
+                    angular: AngularBasis | None) -> tuple[RadialInvariants, AngularInvariants | None, np.ndarray]:
+    """(radial, angular or None, values (N, F)): the features the losses read, radial first."""
+    radial = radial_invariants(positions, species, nlist, basis)
+    if angular is None:
+        return radial, None, radial.values
+    three = angular_invariants(positions, species, nlist, angular)
+    return radial, three, np.hstack([radial.values, three.values])
 
 
 def species_indices(numbers) -> np.ndarray:
@@ -38,22 +56,33 @@ def species_indices(numbers) -> np.ndarray:
 @dataclass(frozen=True)
 class WaterModel:
     """basis: the radial basis; species_losses: (O loss, H loss); mode: 'conservative' or
-    'agent'; bounds: (2, 2, F) per-species min/max of φ seen in the training data."""
+    'agent'; bounds: (2, 2, F) per-species min/max of φ seen in the training data; angular:
+    the angular basis (None: radial invariants only)."""
 
     basis: RadialBasis
     species_losses: tuple[QuadraticLoss, QuadraticLoss]
     mode: str = "conservative"
     bounds: np.ndarray | None = None
     metadata: dict = field(default_factory=dict)
+    angular: AngularBasis | None = None
 
     def __post_init__(self):
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        if any(loss.n_features != 2 * self.basis.size for loss in self.species_losses):
+        if any(loss.n_features != self.n_features for loss in self.species_losses):
             raise ValueError("loss size does not match the basis")
 
+    @property
+    def n_features(self) -> int:
+        return 2 * self.basis.size + (0 if self.angular is None else self.angular.n_features())
+
+    @property
+    def invariants(self) -> str:
+        return "radial" if self.angular is None else "angular"
+
     def with_mode(self, mode: str) -> "WaterModel":
-        return WaterModel(self.basis, self.species_losses, mode, self.bounds, self.metadata)
+        return WaterModel(self.basis, self.species_losses, mode, self.bounds, self.metadata,
+                          self.angular)
 
     def new_neighbour_list(self, box) -> NeighbourList:
         return basis_neighbour_list(self.basis, box)
@@ -61,14 +90,18 @@ class WaterModel:
     def evaluate(self, positions, species, nlist: NeighbourList):
         """(losses (N,), forces (N, 3) [eV/Å], invariants (N, F)); nlist is updated here."""
         nlist.update(positions)
-        inv = radial_invariants(positions, species, nlist, self.basis)
-        weights = np.empty_like(inv.values)
+        radial, angular, values = atom_invariants(positions, species, nlist, self.basis, self.angular)
+        weights = np.empty_like(values)
         losses = np.empty(len(species))
         for s, loss in enumerate(self.species_losses):
             rows = species == s
-            losses[rows], weights[rows] = loss.value_and_gradient(inv.values[rows])
-        forces = -contract_gradient(inv, weights, self_only=self.mode == "agent")
-        return losses, forces, inv.values
+            losses[rows], weights[rows] = loss.value_and_gradient(values[rows])
+        self_only = self.mode == "agent"
+        f0 = radial.values.shape[1]
+        forces = -contract_gradient(radial, weights[:, :f0], self_only=self_only)
+        if angular is not None:
+            forces -= three_body.contract_gradient(angular, weights[:, f0:], self_only=self_only)
+        return losses, forces, values
 
     def forces(self, positions, numbers, box) -> np.ndarray:
         """(N, 3) [eV/Å] for positions (N, 3) [Å], atomic numbers (N,), box (3,) [Å]."""
@@ -93,6 +126,8 @@ class WaterModel:
             "header": np.array(json.dumps({
                 "format": MODEL_FORMAT, "version": MODEL_VERSION, "mode": self.mode,
                 "basis": self.basis.kind, "cutoff": self.basis.cutoff, "eta": self.basis.eta,
+                "invariants": self.invariants,
+                "angular": None if self.angular is None else self.angular.header(),
                 "metadata": self.metadata})),
         }
         for name, loss in zip(("O", "H"), self.species_losses):
@@ -115,7 +150,7 @@ def shipped_model_path() -> Path:
 def load_model(path=None, basis: str | None = None) -> WaterModel:
     """Read a model file (default: the model shipped with the package, fitted with
     `autoparticles water fit` on the shipped data); refuses files of another format or
-    version (or `basis`, if given)."""
+    version (or `basis`, if given). Files without an 'invariants' entry are radial."""
     from autoparticles.molecular.reference import read_npz
 
     path = shipped_model_path() if path is None else Path(path)
@@ -133,7 +168,9 @@ def load_model(path=None, basis: str | None = None) -> WaterModel:
         rb = RadialBasis(header["basis"], arrays["basis_centres"], header["cutoff"], header["eta"])
         losses = tuple(QuadraticLoss(arrays[f"{n}_linear"], arrays[f"{n}_quadratic"],
                                      arrays[f"{n}_centre"]) for n in ("O", "H"))
-        model = WaterModel(rb, losses, header["mode"], arrays.get("bounds"), header["metadata"])
+        angular = header.get("angular")
+        model = WaterModel(rb, losses, header["mode"], arrays.get("bounds"), header["metadata"],
+                           None if angular is None else AngularBasis.from_header(angular))
     except KeyError as error:
         raise ValueError(f"{path} is a damaged model file: {error.args[0]} is missing") from None
     except (TypeError, ValueError) as error:

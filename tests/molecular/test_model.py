@@ -6,7 +6,8 @@ from autoparticles.invariants.neighbours import NeighbourList
 from autoparticles.invariants.radial import RadialBasis, contract_gradient, radial_invariants
 from autoparticles.molecular.design import force_design
 from autoparticles.molecular.model import WaterModel, load_model, species_indices
-from tests.molecular.conftest import make_random_model
+from autoparticles.invariants import angular as three_body
+from tests.molecular.conftest import SMALL_ANGULAR, make_random_model
 
 
 def central_difference(func, x, h=1e-5):
@@ -20,18 +21,20 @@ def central_difference(func, x, h=1e-5):
     return grad
 
 
-def test_conservative_forces_are_minus_the_gradient_of_the_loss_sum(small_box):
+@pytest.mark.parametrize("angular", [None, SMALL_ANGULAR])
+def test_conservative_forces_are_minus_the_gradient_of_the_loss_sum(small_box, angular):
     x, numbers, box = small_box
-    model = make_random_model("conservative")
+    model = make_random_model("conservative", angular=angular)
     forces = model.forces(x, numbers, box)
     numeric = -central_difference(lambda y: model.losses(y, numbers, box).sum(), x)
     np.testing.assert_allclose(forces, numeric, atol=1e-6 * np.abs(forces).max())
     assert np.abs(forces.sum(axis=0)).max() < 1e-10  # Newton's third law
 
 
-def test_agent_forces_descend_each_atoms_own_loss(small_box):
+@pytest.mark.parametrize("angular", [None, SMALL_ANGULAR])
+def test_agent_forces_descend_each_atoms_own_loss(small_box, angular):
     x, numbers, box = small_box
-    model = make_random_model("agent")
+    model = make_random_model("agent", angular=angular)
     forces = model.forces(x, numbers, box)
     for k in (0, 1, 5):
         numeric = -central_difference(lambda y: model.losses(y, numbers, box)[k], x)[k]
@@ -67,22 +70,29 @@ def test_pair_potential_loss_gives_newtonian_forces(small_box):
 
 
 @pytest.mark.parametrize("self_only", [False, True])
-def test_design_kernel_equals_brute_force_columns(small_box, self_only):
+@pytest.mark.parametrize("angular", [None, SMALL_ANGULAR])
+def test_design_kernel_equals_brute_force_columns(small_box, self_only, angular):
     x, numbers, box = small_box
     basis = RadialBasis.gaussians(cutoff=3.0, count=4, start=0.8)
     species = species_indices(numbers)
     nl = NeighbourList(3.0, box, dim=3)
     nl.update(x)
     inv = radial_invariants(x, species, nl, basis)
-    centres = [inv.values[species == s].mean(axis=0) for s in range(2)]
-    design = force_design(inv, centres, self_only)
+    three = None if angular is None else three_body.angular_invariants(x, species, nl, angular)
+    values = inv.values if three is None else np.hstack([inv.values, three.values])
+    f0 = inv.values.shape[1]
+    centres = [values[species == s].mean(axis=0) for s in range(2)]
+    design = force_design(inv, centres, self_only, three)
     columns = []
     for s in range(2):
         rows = species == s
-        for w in design_weights(inv.values[rows] - centres[s]):
-            full = np.zeros_like(inv.values)
+        for w in design_weights(values[rows] - centres[s]):
+            full = np.zeros_like(values)
             full[rows] = w
-            columns.append(-contract_gradient(inv, full, self_only=self_only).ravel())
+            force = -contract_gradient(inv, full[:, :f0], self_only=self_only)
+            if three is not None:
+                force -= three_body.contract_gradient(three, full[:, f0:], self_only=self_only)
+            columns.append(force.ravel())
     np.testing.assert_allclose(design, np.stack(columns, axis=1), atol=1e-12)
 
 
@@ -92,6 +102,10 @@ def test_save_load_and_bad_files(tmp_path, small_box):
     path = model.save(tmp_path / "m.npz")
     again = load_model(path)
     np.testing.assert_allclose(again.forces(x, numbers, box), model.forces(x, numbers, box))
+    three = make_random_model(angular=SMALL_ANGULAR)
+    again = load_model(three.save(tmp_path / "angular.npz"))
+    assert again.invariants == "angular" and again.angular.header() == three.angular.header()
+    np.testing.assert_allclose(again.forces(x, numbers, box), three.forces(x, numbers, box))
     with pytest.raises(ValueError, match="'gaussian' basis, not 'inverse'"):
         load_model(path, basis="inverse")
     np.savez(tmp_path / "other.npz", header=np.array('{"format": "something", "version": 7}'))
