@@ -1,26 +1,34 @@
-"""Built-in controllers of the driving world: `ballistic`, the `ttc` heuristic and `orca`.
+"""What each driving particle does: the built-in policies `ballistic`, `ttc` and `orca`, and
+trained SB3 models, all looked up in one place (`resolve_policy`).
 
-A controller maps the world's current state to actions (N, 2) in the world's action mode.
-The ttc heuristic reads only the four invariants of the watched neighbour, so it is a shared
-deterministic policy on invariants: for an isolated pair it gives equal and opposite forces.
+A policy maps a `Percept` (world.py) to actions (N, 2) in the world's action mode. What each
+one reads is declared: trained models the observation, `ttc` the four invariants of the
+watched neighbour (and, in vehicle mode, the rotation-invariant bearing that turns its pair
+forces into throttle and steer) — a shared deterministic policy on invariants, so for an
+isolated pair it gives equal and opposite forces; `orca` the full neighbour state.
 """
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numba
 import numpy as np
 
-from autoparticles.envs.dynamics import motion_directions
-from autoparticles.envs.orca import check_orca_config, orca
+from autoparticles.driving.config import DrivingConfig
+from autoparticles.driving.dynamics import pair_to_vehicle
+from autoparticles.driving.orca import check_orca_config, orca
+from autoparticles.driving.world import Percept
 
+Policy = Callable[[Percept], np.ndarray]
 TTC_STRENGTH = 1.5
 """k of the time-to-collision energy E(τ) = k τ⁻² exp(-τ/τ0) (Karamouzas, Skinner & Guy,
 PRL 113, 238701, 2014, use k = 1.5 for pedestrians)."""
 
 
-def ballistic(world) -> np.ndarray:
+def ballistic(percept: Percept, config: DrivingConfig) -> np.ndarray:
     """No interaction: a_int = 0."""
-    return np.zeros((world.config.n_particles, 2))
+    return np.zeros((len(percept.invariants), 2))
 
 
 @numba.njit(cache=True)
@@ -67,36 +75,60 @@ def ttc_pair_actions(features: np.ndarray, radius: float, sensing: float, v_max:
     return out
 
 
-def pair_to_vehicle(pair_actions: np.ndarray, frames: np.ndarray, velocities: np.ndarray,
-                    headings: np.ndarray) -> np.ndarray:
-    """Express pair-frame actions (α, β) as (throttle, steer) in each particle's own frame."""
-    accel = pair_actions[:, :1] * frames + pair_actions[:, 1:] * np.stack(
-        [-frames[:, 1], frames[:, 0]], axis=1)
-    own = motion_directions(velocities, headings)
-    return np.stack([np.einsum("nd,nd->n", accel, own),
-                     own[:, 0] * accel[:, 1] - own[:, 1] * accel[:, 0]], axis=1)
-
-
-def ttc(world, strength: float = TTC_STRENGTH) -> np.ndarray:
+def ttc(percept: Percept, config: DrivingConfig, strength: float = TTC_STRENGTH) -> np.ndarray:
     """Time-to-collision avoidance towards the watched neighbour, in the world's action mode."""
-    c = world.config
-    pair = ttc_pair_actions(world.sensed.features[:, :4], c.radius, c.sensing, c.v_max, c.tau0,
+    c = config
+    pair = ttc_pair_actions(percept.invariants, c.radius, c.sensing, c.v_max, c.tau0,
                             strength, c.a_max)
-    if c.action == "vehicle":
-        return pair_to_vehicle(pair, world.frames, world.velocities, world.headings)
-    return pair
+    return pair if c.action == "pair" else pair_to_vehicle(pair, percept.bearing)
 
 
-CONTROLLERS: dict[str, Callable] = {"ballistic": ballistic, "ttc": ttc, "orca": orca}
-CONFIG_CHECKS: dict[str, Callable] = {"orca": check_orca_config}
-"""Controllers that cannot act in every config: name -> check(config) raising ValueError."""
+@dataclass(frozen=True)
+class BuiltIn:
+    """A built-in policy: act(percept, config) -> actions, what it sees, and check(config)
+    raising ValueError where it cannot act (None: acts everywhere)."""
+
+    act: Callable[[Percept, DrivingConfig], np.ndarray]
+    sees: str
+    check: Callable[[DrivingConfig], None] | None = None
 
 
-def controller(name_or_callable) -> Callable:
-    """A controller by name ('ballistic', 'ttc') or the callable itself."""
-    if callable(name_or_callable):
-        return name_or_callable
-    try:
-        return CONTROLLERS[name_or_callable]
-    except KeyError:
-        raise ValueError(f"unknown controller {name_or_callable!r}; built-in: {sorted(CONTROLLERS)}") from None
+POLICIES = {"ballistic": BuiltIn(ballistic, "no interaction"),
+            "ttc": BuiltIn(ttc, "4 invariants, hand-designed"),
+            "orca": BuiltIn(orca, "full neighbour state, hand-designed", check_orca_config)}
+"""The one registry of built-in policies: name -> BuiltIn."""
+
+
+def heuristic(name: str, config: DrivingConfig) -> Policy:
+    """A built-in policy ('ballistic', 'ttc', 'orca') for worlds of `config`; refuses a
+    config the policy cannot act in."""
+    if name not in POLICIES:
+        raise ValueError(f"unknown policy {name!r}; built-in: {sorted(POLICIES)} or a model path")
+    entry = POLICIES[name]
+    if entry.check:
+        entry.check(config)
+    return lambda percept: entry.act(percept, config)
+
+
+def load_model_policy(path, config: DrivingConfig) -> Policy:
+    """A trained SB3 model (.zip) as a deterministic policy on the observation; refuses a
+    model whose observation size does not match `config`."""
+    from autoparticles.agents.policies import model_policy
+    from autoparticles.agents.sb3 import load_model
+
+    hint = (f"observation={config.observation!r}, neighbour_rule={config.neighbour_rule!r}, "
+            f"action={config.action!r}")
+    act = model_policy(load_model(path, config.obs_dim, hint))
+    return lambda percept: act(percept.observation)
+
+
+def resolve_policy(name_or_path, config: DrivingConfig) -> Policy:
+    """A built-in policy by name, a model by its .zip path, or a callable Percept -> actions
+    as it is."""
+    if callable(name_or_path):
+        return name_or_path
+    if name_or_path in POLICIES:
+        return heuristic(name_or_path, config)
+    if Path(name_or_path).suffix == ".zip" or Path(name_or_path).exists():
+        return load_model_policy(name_or_path, config)
+    raise ValueError(f"unknown policy {name_or_path!r}: use {sorted(POLICIES)} or a model .zip path")
