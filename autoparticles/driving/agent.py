@@ -26,7 +26,7 @@ TTC_STRENGTH = 1.5
 PRL 113, 238701, 2014, use k = 1.5 for pedestrians)."""
 
 
-def ballistic(percept: Percept, config: DrivingConfig) -> np.ndarray:
+def ballistic(percept: Percept) -> np.ndarray:
     """No interaction: a_int = 0."""
     return np.zeros((len(percept.invariants), 2))
 
@@ -75,9 +75,9 @@ def ttc_pair_actions(features: np.ndarray, radius: float, sensing: float, v_max:
     return out
 
 
-def ttc(percept: Percept, config: DrivingConfig, strength: float = TTC_STRENGTH) -> np.ndarray:
+def ttc(percept: Percept, strength: float = TTC_STRENGTH) -> np.ndarray:
     """Time-to-collision avoidance towards the watched neighbour, in the world's action mode."""
-    c = config
+    c = percept.config
     pair = ttc_pair_actions(percept.invariants, c.radius, c.sensing, c.v_max, c.tau0,
                             strength, c.a_max)
     return pair if c.action == "pair" else pair_to_vehicle(pair, percept.bearing)
@@ -85,10 +85,10 @@ def ttc(percept: Percept, config: DrivingConfig, strength: float = TTC_STRENGTH)
 
 @dataclass(frozen=True)
 class BuiltIn:
-    """A built-in policy: act(percept, config) -> actions, what it sees, and check(config)
-    raising ValueError where it cannot act (None: acts everywhere)."""
+    """A built-in policy: act(percept) -> actions, what it sees, and check(config) raising
+    ValueError where it cannot act (None: acts everywhere)."""
 
-    act: Callable[[Percept, DrivingConfig], np.ndarray]
+    act: Callable[[Percept], np.ndarray]
     sees: str
     check: Callable[[DrivingConfig], None] | None = None
 
@@ -107,7 +107,7 @@ def heuristic(name: str, config: DrivingConfig) -> Policy:
     entry = POLICIES[name]
     if entry.check:
         entry.check(config)
-    return lambda percept: entry.act(percept, config)
+    return entry.act
 
 
 def load_model_policy(path, config: DrivingConfig) -> Policy:

@@ -71,11 +71,11 @@ def orca_velocities(state, config, time_horizon: float = TIME_HORIZON) -> np.nda
     return np.array([sim.get_agent_velocity(i).to_tuple() for i in range(c.n_particles)])
 
 
-def orca(percept, config, time_horizon: float = TIME_HORIZON) -> np.ndarray:
+def orca(percept, time_horizon: float = TIME_HORIZON) -> np.ndarray:
     """Pair-mode actions (N, 2) that reach ORCA's velocities as closely as a_max allows;
     reads the full state `percept.state`."""
-    check_orca_config(config)
-    c, state = config, percept.state
+    check_orca_config(percept.config)
+    c, state = percept.config, percept.state
     v = state.velocities
     target = orca_velocities(state, c, time_horizon)
     accel = (target - v) / c.dt - (c.v0 * state.headings - v) / c.tau

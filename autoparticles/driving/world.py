@@ -61,8 +61,10 @@ class Percept:
     the angle from a particle's own direction of motion to r̂, rotation invariant, in the
     `vehicle` action mode (None in `pair` mode): it turns pair-frame actions into
     (throttle, steer). state: the full `WorldState`, for policies that are declared to see
-    it (ORCA)."""
+    it (ORCA). config: the world's settings, the constants every particle knows (R, r_s,
+    v_max, τ0, a_max, the action mode)."""
 
+    config: DrivingConfig
     observation: np.ndarray
     invariants: np.ndarray
     bearing: np.ndarray | None
@@ -186,7 +188,7 @@ class DrivingWorld:
         """What policies are shown of the current state (see `Percept`)."""
         s = self.sensed
         state = WorldState(self._x, self._v, self._e, s.direction)
-        return Percept(self._observation, s.features[:, :4], self._bearing, state)
+        return Percept(self.config, self._observation, s.features[:, :4], self._bearing, state)
 
     # ------------------------------------------------------------------ step
     def _collide(self, counts: np.ndarray, elastic: bool) -> np.ndarray:
