@@ -1,8 +1,10 @@
-"""Throughput measurements shared by `benchmarks/` and `autoparticles demo`.
+"""The timing loop every speed measurement uses, the command line of a table benchmark, and
+the shared-layer throughput of `benchmarks/` and `autoparticles demo` (each system's own
+measurements live in its folder, e.g. `autoparticles.driving.bench`).
 
-Neighbour search + driving invariants: particles move ballistically in a 2-D periodic box
-at the default driving density n = 31/400, one `NeighbourList.update` and one
-`driving_invariants` call per step.
+Neighbour search + pair invariants: disks move ballistically in a 2-D periodic box at
+density n = 31/400, one `NeighbourList.update` and one `pair_invariants` call per step;
+against the dense all-pairs numpy formulation of the same invariants.
 """
 
 import time
@@ -10,22 +12,24 @@ import time
 import numpy as np
 import pandas as pd
 
-from autoparticles.invariants.driving import driving_invariants, time_to_collision
 from autoparticles.invariants.neighbours import NeighbourList
+from autoparticles.invariants.pair import NO_NEIGHBOUR, pair_invariants, time_to_collision
+from autoparticles.invariants.space import displacement
 
 DENSITY = 31 / 400.0
 SENSING = 5.0
 DT = 0.1
 
 
-def _time_steps(step, min_seconds: float) -> tuple[int, float]:
-    """Call step() until min_seconds (and at least 3 calls) have passed: (calls, seconds)."""
+def time_calls(step, min_seconds: float, min_calls: int = 3) -> tuple[int, float]:
+    """Call step() until min_seconds and at least min_calls calls have passed:
+    (calls, seconds)."""
     steps, started = 0, time.perf_counter()
     while True:
         step()
         steps += 1
         elapsed = time.perf_counter() - started
-        if elapsed >= min_seconds and steps >= 3:
+        if elapsed >= min_seconds and steps >= min_calls:
             return steps, elapsed
 
 
@@ -47,7 +51,7 @@ def cell_list_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
         perm = nl.update(x)
         if perm is not None:
             x, v = x[perm], v[perm]
-        driving_invariants(x, v, nl)
+        pair_invariants(x, v, nl)
         return np.mod(x + v * DT, edge), v
 
     state = {"x": x, "v": v}
@@ -56,16 +60,17 @@ def cell_list_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
         state["x"], state["v"] = step(state["x"], state["v"])
 
     advance()  # compile / warm up
-    steps, elapsed = _time_steps(advance, min_seconds)
+    steps, elapsed = time_calls(advance, min_seconds)
     return {"method": "cell list (numba)", "N": n, "steps": steps, "seconds": elapsed,
             "particle_steps_per_s": n * steps / elapsed, "rebuilds": nl.builds}
 
 
 def all_pairs_numpy_step(x: np.ndarray, v: np.ndarray, edge: float, radius: float = 0.5,
                          v_max: float = 2.0, tau0: float = 2.0) -> np.ndarray:
-    """Most-urgent-neighbour invariants (N, 4) from dense (N, N) numpy arrays."""
-    r = x[None, :, :] - x[:, None, :]
-    r -= edge * np.floor(r / edge + 0.5)
+    """Most-urgent-neighbour invariants (N, 4) from dense (N, N) numpy arrays: what plain
+    numpy does without a neighbour list (the baseline of the invariants benchmark; a test
+    checks that it gives the kernel's numbers)."""
+    r = displacement(x[:, None, :], x[None, :, :], edge)
     u = v[None, :, :] - v[:, None, :]
     dist = np.linalg.norm(r, axis=2)
     np.fill_diagonal(dist, np.inf)
@@ -82,14 +87,14 @@ def all_pairs_numpy_step(x: np.ndarray, v: np.ndarray, edge: float, radius: floa
         (rp[:, 0] * up[:, 1] - rp[:, 1] * up[:, 0]) / dp / (2 * v_max),
         np.where(np.isfinite(tp), np.exp(-tp / tau0), 0.0),
     ], axis=1)
-    feats[dp >= SENSING] = (1.0, 0.0, 0.0, 0.0)
+    feats[dp >= SENSING] = NO_NEIGHBOUR
     return feats
 
 
 def all_pairs_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
     """Particle-steps/s of the dense numpy all-pairs version (small N only)."""
     x, v, edge = _ballistic_state(n, seed)
-    steps, elapsed = _time_steps(lambda: all_pairs_numpy_step(np.mod(x + v * DT, edge), v, edge),
+    steps, elapsed = time_calls(lambda: all_pairs_numpy_step(np.mod(x + v * DT, edge), v, edge),
                                  min_seconds)
     return {"method": "all pairs (numpy)", "N": n, "steps": steps, "seconds": elapsed,
             "particle_steps_per_s": n * steps / elapsed, "rebuilds": steps}
@@ -110,55 +115,6 @@ def format_invariants(table: pd.DataFrame) -> str:
         table.method.unique()].rename_axis(columns=None) / 1e6
     rates["cell list / numpy"] = rates["cell list (numba)"] / rates["all pairs (numpy)"]
     return rates.to_string(float_format=lambda v: f"{v:,.3g}", na_rep="-")
-
-
-def _driving_config(n: int):
-    from autoparticles.envs.config import DrivingConfig
-
-    return DrivingConfig(n_particles=n, box=float(np.sqrt(n / (32 / 400.0))))
-
-
-def world_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
-    """Steps/s of DrivingWorld.step driven by the ttc controller."""
-    from autoparticles.envs.controllers import ttc
-    from autoparticles.envs.world import DrivingWorld
-
-    world = DrivingWorld(_driving_config(n), seed=seed)
-    world.step(ttc(world))
-    steps, elapsed = _time_steps(lambda: world.step(ttc(world)), min_seconds)
-    return {"interface": "DrivingWorld.step", "N": n, "steps_per_s": steps / elapsed,
-            "particle_steps_per_s": n * steps / elapsed}
-
-
-def vec_env_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
-    """Steps/s of ParticleVecEnv.step (all N slots) with ttc actions computed from the
-    observations, as a policy would."""
-    from autoparticles.envs.controllers import ttc_pair_actions
-    from autoparticles.envs.vec_env import ParticleVecEnv
-
-    config = _driving_config(n)
-    venv = ParticleVecEnv(config, seed=seed)
-
-    def act(obs):
-        return ttc_pair_actions(obs.astype(np.float64), config.radius, config.sensing,
-                                config.v_max, config.tau0, a_max=config.a_max)
-
-    state = {"obs": venv.reset()}
-
-    def advance():
-        state["obs"] = venv.step(act(state["obs"]))[0]
-
-    advance()
-    steps, elapsed = _time_steps(advance, min_seconds)
-    return {"interface": "ParticleVecEnv.step", "N": n, "steps_per_s": steps / elapsed,
-            "particle_steps_per_s": n * steps / elapsed}
-
-
-def driving_throughput(sizes=(100, 1_000, 10_000, 100_000), min_seconds: float = 1.0):
-    """Table of world and VecEnv throughput at each size (ttc policy)."""
-    rows = [world_rate(n, min_seconds) for n in sizes]
-    rows += [vec_env_rate(n, min_seconds) for n in sizes]
-    return pd.DataFrame(rows)
 
 
 def benchmark_main(doc: str, measure, csv_name: str) -> None:

@@ -17,7 +17,6 @@ way. A failed check raises `ConfigError` naming the field and, when known, the f
 import dataclasses
 import json
 import math
-import os
 import tomllib
 import types
 import typing
@@ -131,11 +130,37 @@ def load(cls, path):
 
 def dump(settings, path) -> Path:
     """Write the settings as JSON, atomically (a reader never sees half a file)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(as_dict(settings), indent=2) + "\n")
-    os.replace(tmp, path)
-    return path
+    from autoparticles.files import atomic_write
+
+    text = json.dumps(as_dict(settings), indent=2) + "\n"
+    return atomic_write(path, lambda tmp: tmp.write_text(text))
+
+
+def claim_folder(out, settings: dict, free: tuple = ()) -> Path:
+    """Create the run folder `out` (fail early if it cannot be written) and write each
+    `name.json` of `settings` (name -> settings dataclass); a folder that already holds a
+    run must hold the same settings, but for the keys in `free`, so that it is resumed
+    rather than mixed with another run."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"cannot write to output folder {out}: {error.strerror}") from None
+    for name, current in settings.items():
+        path = out / f"{name}.json"
+        if not path.exists():
+            dump(current, path)
+            continue
+        saved, now = json.loads(path.read_text()), as_dict(current)
+        keys = sorted(k for k in set(saved) | set(now)
+                      if saved.get(k) != now.get(k) and k not in free)
+        if keys:
+            raise ValueError(f"{out} holds a run with different {name} ({', '.join(keys)}); "
+                             "use another --out or the same settings to resume")
+    return out
 
 
 def parse_sets(pairs) -> dict:
@@ -173,7 +198,7 @@ def add_flags(parser, cls, *names, **spelled) -> None:
         kind = hints[name]
         action = parser.add_argument(
             flag, dest=name, default=None, metavar=name.upper(),
-            type=lambda text, kind=kind, name=name: _coerce(kind, text, flag),
+            type=lambda text, kind=kind, flag=flag: _coerce(kind, text, flag),
             help=f"(default: {defaults[name]})")
         action.settings_field = (cls, name)
 

@@ -15,22 +15,23 @@ def _section(title: str) -> None:
 
 
 def run_demo(quick: bool = False, out="demo-output") -> int:
-    from autoparticles.agents.evaluation import evaluate, format_metrics
-    from autoparticles.agents.policies import heuristic, load_model_policy
-    from autoparticles.agents.training import TrainSettings, train
     from autoparticles.bench import format_invariants, invariants_throughput
-    from autoparticles.envs.config import DrivingConfig
+    from autoparticles.driving.agent import heuristic, load_model_policy
+    from autoparticles.driving.analysis import evaluate, format_metrics
+    from autoparticles.driving.config import DrivingConfig
+    from autoparticles.driving.learn import TrainSettings, train
+    from autoparticles.driving.watch import watch_driving
     from autoparticles.molecular.describe import describe_text
     from autoparticles.molecular.fit import FitSettings
     from autoparticles.molecular.reference import load_reference
     from autoparticles.molecular.simulate import RunSettings
     from autoparticles.molecular.workflow import DEFAULT_FIT, fit_report, format_fit_report, print_table, validate_model
-    from autoparticles.watch import watch_driving, watch_water
+    from autoparticles.watch import watch_water
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    _section("invariants: neighbour search + driving invariants, M particle-steps/s (1 core)")
+    _section("invariants: neighbour search + pair invariants, M particle-steps/s (1 core)")
     print(format_invariants(invariants_throughput(min_seconds=0.3 if quick else 1.0)))
 
     _section("driving: PPO on the four invariants vs the baselines (N=32, L=20)")

@@ -7,7 +7,8 @@ particle-steps/s; VecEnv >= 5,000 env-steps/s at N = 100 and >= 500 at N = 1,000
 env-step is one slot's step: N per VecEnv step).
 """
 
-from autoparticles.bench import benchmark_main, driving_throughput
+from autoparticles.bench import benchmark_main
+from autoparticles.driving.bench import driving_throughput
 
 if __name__ == "__main__":
     benchmark_main(__doc__, driving_throughput, "driving.csv")

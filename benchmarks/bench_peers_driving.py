@@ -12,7 +12,6 @@ ratios, writes CSV and a log-log plot of cost per particle-step against N.
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +21,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def ours(n, seed=0):
-    from autoparticles.envs.config import DrivingConfig
-    from autoparticles.envs.world import DrivingWorld
+    from autoparticles.driving.config import DrivingConfig
 
     config = DrivingConfig(n_particles=n, box=float(max(np.sqrt(n / (32 / 400)), 10.5)))
-    world = DrivingWorld(config, seed=seed)
+    world = config.make_world(seed)
     rng = np.random.default_rng(seed)
     return lambda: world.step(rng.uniform(-1, 1, (n, 2)))
 
@@ -58,14 +56,11 @@ SYSTEMS = {"autoparticles": ours, "MPE2": mpe2, "VMAS": vmas_env}
 
 
 def rate(step, n, seconds):
+    from autoparticles.bench import time_calls
+
     step()
-    steps, started = 0, time.perf_counter()
-    while True:
-        step()
-        steps += 1
-        elapsed = time.perf_counter() - started
-        if elapsed >= seconds:
-            return n * steps / elapsed
+    steps, elapsed = time_calls(step, seconds, min_calls=1)
+    return n * steps / elapsed
 
 
 def main():

@@ -1,29 +1,31 @@
-"""Imports go down only (DESIGN.md, "Layers"): parse every module and check its imports."""
+"""Imports go down only (DESIGN.md, "Layers" and "Systems"): parse every module and check
+that shared layers import no system, systems import no other system, and module-level
+imports form no cycle."""
 
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "autoparticles"
 
+SYSTEMS = {"driving", "molecular"}
+SHARED = {"config": {"files"}, "exports": set(), "files": set(), "loop": set(),
+          "invariants": {"exports"}, "render": {"invariants"}, "commands": {"render"},
+          "envs": {"exports", "loop", "invariants", "render"},
+          "agents": {"exports", "config", "files", "invariants"},
+          "bench": {"invariants"}}
+"""Shared layers and the shared layers each may import (itself always allowed)."""
 # which of our parts each part may import (itself always allowed)
 ALLOWED = {
-    "config": set(),
-    "exports": set(),
-    "commands": {"render"},
-    "invariants": set(),
-    "render": set(),
-    "envs": {"invariants", "render"},
-    "agents": {"envs", "invariants"},
+    **SHARED,
+    "driving": set(SHARED),
     "molecular": {"agents", "invariants", "commands", "config", "exports", "render", "watch"},
-    "driving": {"agents", "envs", "invariants", "commands", "config", "render", "watch"},
-    "bench": {"invariants", "envs", "agents", "molecular"},
-    "cli": {"invariants", "envs", "agents", "molecular", "driving", "render", "bench", "demo",
-            "watch", "commands", "config"},
     "watch": {"invariants", "envs", "agents", "molecular", "render"},
-    "demo": {"invariants", "envs", "agents", "molecular", "render", "bench", "watch"},
+    "cli": set(SHARED) | SYSTEMS | {"demo", "watch"},
+    "demo": set(SHARED) | SYSTEMS | {"watch"},
     "__init__": {"envs"},
 }
-HEAVY = {"pygame": {"render"}, "torch": {"agents"}, "stable_baselines3": {"agents", "envs"}}
+HEAVY = {"pygame": {"render"}, "torch": {"agents"},
+         "stable_baselines3": {"agents", "envs", "driving"}}
 
 
 def part_of(path: Path) -> str:
@@ -64,6 +66,65 @@ def test_imports_go_down_only():
     assert not problems, "upward or heavy imports:\n" + "\n".join(problems)
 
 
+def test_shared_layers_import_no_system_and_systems_not_each_other():
+    for part in SHARED:
+        assert not ALLOWED[part] & SYSTEMS, part
+    for system in SYSTEMS:
+        assert not ALLOWED[system] & (SYSTEMS - {system}), system
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def module_level_imports(path: Path) -> set[str]:
+    """Our modules imported at module level (not inside functions), as dotted names."""
+    found = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name.startswith("autoparticles.")}
+
+
+def find_cycle(graph: dict) -> list | None:
+    """One cycle of the directed graph (node -> set of nodes), or None."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                return stack[stack.index(target):] + [target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_no_import_cycle_at_module_level():
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {name: {m for m in module_level_imports(path) if m in modules and m != name}
+             for name, path in modules.items()}
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
+
+
+def test_cycle_check_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
 def test_layering_check_catches_an_upward_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from autoparticles.envs import world\nimport pygame\n")
@@ -84,7 +145,7 @@ def test_public_names_resolve_and_the_readme_links_only_files_it_ships():
     import importlib
     import re
 
-    for part in ("envs", "agents", "molecular", "invariants", "render"):
+    for part in ("envs", "agents", "driving", "molecular", "invariants", "render"):
         module = importlib.import_module(f"autoparticles.{part}")
         for name in module.__all__:
             assert getattr(module, name) is not None, f"autoparticles.{part}.{name}"

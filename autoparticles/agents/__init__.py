@@ -1,12 +1,28 @@
-"""Learning agents: quadratic losses of invariants, policies (heuristics and trained SB3
-models), training with checkpoints, evaluation and the invariants-vs-raw comparison.
-stable-baselines3 and torch load only when a model is trained or read."""
+"""Shared learners: quadratic losses of invariants (`losses`), stable-baselines3 training with
+checkpoints and a resumable log (`sb3`) and policies from trained models (`policies`).
+stable-baselines3 and torch load only when a model is trained or read.
 
-from autoparticles.agents.compare import run_comparison
-from autoparticles.agents.evaluation import evaluate, format_metrics
+The driving names this package held in the first round (`heuristic`, `load_model_policy`,
+`resolve_policy`, `train`, `evaluate`, `format_metrics`, `run_comparison`) still resolve
+here, lazily, from `autoparticles.driving`.
+"""
+
 from autoparticles.agents.losses import QuadraticLoss
-from autoparticles.agents.policies import heuristic, load_model_policy, resolve_policy
-from autoparticles.agents.training import TrainSettings, load_progress, train
+from autoparticles.exports import lazy_exports
 
-__all__ = ["QuadraticLoss", "heuristic", "load_model_policy", "resolve_policy", "TrainSettings",
-           "train", "load_progress", "evaluate", "format_metrics", "run_comparison"]
+__getattr__ = lazy_exports(__name__, {
+    "TrainSettings": "autoparticles.agents.sb3",
+    "load_progress": "autoparticles.agents.sb3",
+    "model_policy": "autoparticles.agents.policies",
+    "heuristic": "autoparticles.driving.agent",
+    "load_model_policy": "autoparticles.driving.agent",
+    "resolve_policy": "autoparticles.driving.agent",
+    "train": "autoparticles.driving.learn",
+    "evaluate": "autoparticles.driving.analysis",
+    "format_metrics": "autoparticles.driving.analysis",
+    "run_comparison": "autoparticles.driving.compare",
+})
+
+__all__ = ["QuadraticLoss", "TrainSettings", "load_progress", "model_policy", "heuristic",
+           "load_model_policy", "resolve_policy", "train", "evaluate", "format_metrics",
+           "run_comparison"]

@@ -1,18 +1,28 @@
-"""`autoparticles drive ...`: evaluate, train, watch and compare driving policies."""
+"""`autoparticles drive ...`: evaluate, train, watch and compare driving policies.
 
-import dataclasses
+Every command takes --config FILE and --set KEY=VALUE (DrivingConfig fields); flags that
+mirror a settings field take their defaults from the dataclass (`config.add_flags`)."""
 
-from autoparticles.commands import (COUNT, POSITIVE, SEED, add_config_options, claim_record,
-                                    command, group)
+from autoparticles.agents.sb3 import TrainSettings
+from autoparticles.commands import COUNT, SEED, add_config_options, claim_record, command, group
+from autoparticles.config import add_flags, resolve
+from autoparticles.driving.config import DrivingConfig
+
+POLICY_HELP = "ballistic, ttc, orca or a trained model .zip"
+
+
+def _config(args, *names) -> DrivingConfig:
+    """DrivingConfig from --config FILE, then --set pairs, then the named flags given."""
+    return resolve(DrivingConfig, args.config, args.set, {n: getattr(args, n) for n in names})
 
 
 def _drive_eval(args) -> int:
     import json
 
-    from autoparticles.agents.evaluation import evaluate, format_metrics
-    from autoparticles.agents.policies import resolve_policy
+    from autoparticles.driving.agent import resolve_policy
+    from autoparticles.driving.analysis import evaluate, format_metrics
 
-    config = _drive_config(args, n_particles=args.n, box=args.box, scenario=args.scenario)
+    config = _config(args, "n_particles", "box", "scenario")
     summary = evaluate(resolve_policy(args.policy, config), config, args.episodes, args.seed,
                        progress=not args.json)
     print(format_metrics(summary, f"policy {args.policy}: N={config.n_particles}, "
@@ -23,35 +33,15 @@ def _drive_eval(args) -> int:
     return 0
 
 
-def _parse_sets(pairs: list[str]) -> dict:
-    values = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--set expects key=value, got {pair!r}")
-        values[key.strip()] = value.strip()
-    return values
-
-
-def _drive_config(args, **flags):
-    """DrivingConfig from --config FILE, then --set pairs, then the flags that are not None."""
-    from autoparticles.envs.config import DrivingConfig
-
-    base = dataclasses.asdict(DrivingConfig.from_json(args.config)) if args.config else {}
-    values = {**base, **_parse_sets(args.set)}
-    values.update({key: value for key, value in flags.items() if value is not None})
-    return DrivingConfig.from_dict(values, where="--set")
-
-
 def _drive_train(args) -> int:
-    from autoparticles.agents.evaluation import evaluate, format_metrics
-    from autoparticles.agents.policies import load_model_policy
-    from autoparticles.agents.training import TrainSettings, train
+    from autoparticles.driving.agent import load_model_policy
+    from autoparticles.driving.analysis import evaluate, format_metrics
+    from autoparticles.driving.learn import train
 
-    config = _drive_config(args, observation=args.obs)
-    settings = TrainSettings(algo=args.algo, steps=args.steps, seed=args.seed,
-                             checkpoint_every=args.checkpoint_every, log_every=args.log_every)
-    args.out = args.out or f"runs/drive-{config.observation}-{args.algo}-s{args.seed}"
+    config = _config(args, "observation")
+    flags = ("algo", "steps", "seed", "checkpoint_every", "log_every")
+    settings = resolve(TrainSettings, flags={n: getattr(args, n) for n in flags})
+    args.out = args.out or f"runs/drive-{config.observation}-{settings.algo}-s{settings.seed}"
     model = train(config, settings, args.out)
     print(f"wrote {model}")
     summary = evaluate(load_model_policy(model, config), config, episodes=2, seed=10_000)
@@ -60,21 +50,21 @@ def _drive_train(args) -> int:
 
 
 def _drive_compare(args) -> int:
-    from autoparticles.agents.compare import run_comparison
+    from autoparticles.driving.compare import run_comparison
 
     outcome = run_comparison(args.out, seeds=args.seeds, steps=args.steps,
                              ablation_steps=args.ablation_steps, ablation_seeds=args.ablation_seeds,
-                             episodes=args.episodes, base=_drive_config(args))
+                             episodes=args.episodes, base=_config(args))
     print(outcome["summary"])
     print(f"wrote {args.out}/results.csv, summary.md, learning_curves.png, "
-          "speed_vs_collisions.png")
+          "speed_vs_collisions.png, config.json, train.json")
     return 0
 
 
 def _drive_watch(args) -> int:
-    from autoparticles.watch import watch_driving
+    from autoparticles.driving.watch import watch_driving
 
-    config = _drive_config(args, n_particles=args.n, scenario=args.scenario)
+    config = _config(args, "n_particles", "scenario")
     claim_record(args)
     path = watch_driving(config, args.policy, args.steps, args.record, args.seed)
     if path:
@@ -85,35 +75,27 @@ def _drive_watch(args) -> int:
 def add_commands(sub) -> None:
     dsub = group(sub, "drive", "autonomous particles: driving agents")
     ev = command(dsub, "eval", _drive_eval, "evaluate a policy: collision rate, forward speed, ...")
-    ev.add_argument("--policy", default="ttc", help="ballistic, ttc, orca or a trained model .zip")
-    ev.add_argument("--n", type=COUNT, default=None, help="number of particles (default 32)")
-    ev.add_argument("--box", type=POSITIVE, default=None, help="box side L (default 20)")
-    ev.add_argument("--scenario", default=None, help="random, counterflow or crossing (default random)")
+    ev.add_argument("--policy", default="ttc", help=POLICY_HELP)
+    add_flags(ev, DrivingConfig, "box", "scenario", n_particles="--n")
     ev.add_argument("--episodes", type=COUNT, default=3, help="episodes to average over")
     ev.add_argument("--seed", type=SEED, default=0, help="seed of the first episode")
     ev.add_argument("--json", action="store_true", help="also print one JSON line of metrics")
-    add_config_options(ev)
+    add_config_options(ev, "DrivingConfig")
     tr = command(dsub, "train", _drive_train, "train one policy shared by all particles (SB3)",
                   resumable=True)
-    add_config_options(tr)
-    tr.add_argument("--obs", choices=["invariants", "raw"], default=None,
-                    help="observation (default: the config's, invariants)")
-    tr.add_argument("--algo", choices=["ppo", "sac"], default="ppo", help="learner")
-    tr.add_argument("--steps", type=COUNT, default=2_000_000, help="particle-steps")
-    tr.add_argument("--seed", type=SEED, default=0, help="learner and world seed")
+    add_config_options(tr, "DrivingConfig")
+    add_flags(tr, DrivingConfig, observation="--obs")
+    add_flags(tr, TrainSettings, "algo", "steps", "seed", "checkpoint_every", "log_every")
     tr.add_argument("--out", default=None,
                     help="output folder; rerun to resume (default runs/drive-OBS-ALGO-sSEED)")
-    tr.add_argument("--checkpoint-every", type=COUNT, default=200_000, help="particle-steps")
-    tr.add_argument("--log-every", type=COUNT, default=20_000, help="particle-steps per progress row")
     watch = command(dsub, "watch", _drive_watch,
                      "watch particles drive (window, or --record a file)", writes=True)
-    watch.add_argument("--policy", default="ttc", help="ballistic, ttc, orca or a trained model .zip")
-    watch.add_argument("--scenario", default=None, help="random, counterflow or crossing (default random)")
-    watch.add_argument("--n", type=COUNT, default=None, help="number of particles (default 32)")
+    watch.add_argument("--policy", default="ttc", help=POLICY_HELP)
+    add_flags(watch, DrivingConfig, "scenario", n_particles="--n")
     watch.add_argument("--steps", type=COUNT, default=300, help="steps to show")
     watch.add_argument("--seed", type=SEED, default=0, help="world seed")
     watch.add_argument("--record", default=None, help="write FILE.gif or FILE.mp4 instead")
-    add_config_options(watch)
+    add_config_options(watch, "DrivingConfig")
     cmp = command(dsub, "compare", _drive_compare,
                    "invariants vs raw coordinates vs ablations vs ballistic, ttc and orca",
                    resumable=True)
@@ -125,4 +107,4 @@ def add_commands(sub) -> None:
                      help="particle-steps per ablation training")
     cmp.add_argument("--episodes", type=COUNT, default=2, help="evaluation episodes per world")
     cmp.add_argument("--out", default="runs/compare", help="output folder; rerun to resume")
-    add_config_options(cmp)
+    add_config_options(cmp, "DrivingConfig")

@@ -1,42 +1,41 @@
-"""The driving world and its gymnasium / SB3 / PettingZoo faces.
+"""Gymnasium, SB3 VecEnv and PettingZoo shells over any particle world.
 
-`DrivingWorld` (numba), `ParticleVecEnv` (stable-baselines3, hence torch) and `parallel_env`
-(PettingZoo) load on first use, so that `import autoparticles` stays light and the command
-line sets thread counts before numba or torch start.
+A world has `n_particles`, `obs_dim`, `action_dim`, `episode_steps`, `steps` (since the last
+reset), `slot_info` (per-particle info keys each slot carries), `reset(seed) -> (N, obs_dim)`,
+`percept()` (what policies see) and `step(actions (N, A)) -> (obs, rewards (N,), info)`.
+Shells take a world or settings that make one (`settings.make_world(seed)`).
+
+`ParticleEnv` (gymnasium), `ParticleVecEnv` (SB3, hence torch) and `ParticleParallelEnv`
+(PettingZoo) load on first use. `register(table)` registers gymnasium ids by entry-point
+strings. The first round's driving names (`DrivingConfig`, `DrivingWorld`, `DrivingEnv`,
+`parallel_env`, `ENV_ID`, `register_envs`) still resolve here, lazily, from
+`autoparticles.driving`.
 """
 
-from autoparticles.envs.config import DrivingConfig
+from autoparticles.exports import lazy_exports
 
-ENV_ID = "autoparticles/Driving-v0"
+__getattr__ = lazy_exports(__name__, {
+    "ParticleEnv": "autoparticles.envs.gym_env",
+    "ParticleVecEnv": "autoparticles.envs.vec_env",
+    "ParticleParallelEnv": "autoparticles.envs.parallel",
+    "DrivingConfig": "autoparticles.driving.config",
+    "DrivingWorld": "autoparticles.driving.world",
+    "DrivingEnv": "autoparticles.driving.env",
+    "parallel_env": "autoparticles.driving.env",
+    "ENV_ID": "autoparticles.driving.env",
+    "register_envs": "autoparticles.driving.env",
+})
 
 
-def register_envs() -> None:
-    """Register `autoparticles/Driving-v0` with gymnasium (idempotent)."""
+def register(table: dict) -> None:
+    """Register gymnasium ids (id -> "module:callable" entry point), once each."""
     import gymnasium
 
-    if ENV_ID not in gymnasium.registry:
-        gymnasium.register(id=ENV_ID, entry_point="autoparticles.envs.gym_env:DrivingEnv")
+    for env_id, entry_point in table.items():
+        if env_id not in gymnasium.registry:
+            gymnasium.register(id=env_id, entry_point=entry_point)
 
 
-def __getattr__(name):
-    if name == "DrivingWorld":
-        from autoparticles.envs.world import DrivingWorld
-
-        return DrivingWorld
-    if name == "ParticleVecEnv":
-        from autoparticles.envs.vec_env import ParticleVecEnv
-
-        return ParticleVecEnv
-    if name in ("parallel_env", "DrivingParallelEnv"):
-        from autoparticles.envs import parallel
-
-        return getattr(parallel, name)
-    if name == "DrivingEnv":
-        from autoparticles.envs.gym_env import DrivingEnv
-
-        return DrivingEnv
-    raise AttributeError(f"module 'autoparticles.envs' has no attribute {name!r}")
-
-
-__all__ = ["DrivingConfig", "DrivingWorld", "ENV_ID", "register_envs", "ParticleVecEnv",
-           "parallel_env", "DrivingEnv"]
+__all__ = ["ParticleEnv", "ParticleVecEnv", "ParticleParallelEnv", "register",
+           "DrivingConfig", "DrivingWorld", "DrivingEnv", "parallel_env", "ENV_ID",
+           "register_envs"]

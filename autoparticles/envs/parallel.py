@@ -1,32 +1,34 @@
-"""PettingZoo ParallelEnv view of the driving world: agents 'particle_0' ... 'particle_{N-1}'."""
+"""PettingZoo ParallelEnv view of a particle world: agents 'particle_0' ... 'particle_{N-1}'."""
 
 import functools
 
 import numpy as np
 from pettingzoo import ParallelEnv
 
-from autoparticles.envs.config import DrivingConfig
-from autoparticles.envs.spaces import action_space, as_actions, as_observation, observation_space
-from autoparticles.envs.world import DrivingWorld
+from autoparticles.envs.spaces import (action_space, as_actions, as_observation, build_world,
+                                       observation_space, particle_values)
 
 
-class DrivingParallelEnv(ParallelEnv):
-    metadata = {"name": "autoparticles_driving_v0", "render_modes": []}
+class ParticleParallelEnv(ParallelEnv):
+    """Every particle of `world` (or of the world its settings make) is an agent; an agent's
+    info carries the world's `slot_info` values of its particle; all truncate after
+    `world.episode_steps`."""
 
-    def __init__(self, config: DrivingConfig | None = None):
-        self.config = config or DrivingConfig()
-        self.possible_agents = [f"particle_{i}" for i in range(self.config.n_particles)]
-        self.world = DrivingWorld(self.config, seed=0)
+    metadata = {"name": "autoparticles_v0", "render_modes": []}
+
+    def __init__(self, world, name: str = "autoparticles_v0"):
+        self.world = build_world(world, seed=0)
+        self.metadata = {**self.metadata, "name": name}
+        self.possible_agents = [f"particle_{i}" for i in range(self.world.n_particles)]
         self.agents = []
-        self._steps = 0
 
     @functools.lru_cache(maxsize=None)
     def observation_space(self, agent):
-        return observation_space(self.config)
+        return observation_space(self.world.obs_dim)
 
     @functools.lru_cache(maxsize=None)
     def action_space(self, agent):
-        return action_space()
+        return action_space(self.world.action_dim)
 
     def _split(self, obs):
         obs = as_observation(obs)
@@ -34,28 +36,21 @@ class DrivingParallelEnv(ParallelEnv):
 
     def reset(self, seed=None, options=None):
         self.agents = list(self.possible_agents)
-        self._steps = 0
         obs = self.world.reset(seed)
         return self._split(obs), {a: {} for a in self.agents}
 
     def step(self, actions):
-        joint = np.zeros((self.config.n_particles, 2))
+        world = self.world
+        joint = np.zeros((world.n_particles, world.action_dim))
         for i, agent in enumerate(self.possible_agents):
             if agent in actions:
-                joint[i] = as_actions(actions[agent], (2,))
-        obs, rewards, info = self.world.step(joint)
-        self._steps += 1
-        truncated = self._steps >= self.config.episode_steps
+                joint[i] = as_actions(actions[agent], (world.action_dim,))
+        obs, rewards, info = world.step(joint)
+        truncated = world.steps >= world.episode_steps
         names = self.possible_agents
-        infos = {a: {"collisions": int(info["collisions"][i])} for i, a in enumerate(names)}
+        infos = {a: particle_values(info, i, world.slot_info) for i, a in enumerate(names)}
         result = (self._split(obs), {a: float(rewards[i]) for i, a in enumerate(names)},
                   {a: False for a in names}, {a: truncated for a in names}, infos)
         if truncated:
             self.agents = []
         return result
-
-
-def parallel_env(config: DrivingConfig | None = None, **overrides) -> DrivingParallelEnv:
-    """The PettingZoo view; keyword arguments override config fields."""
-    config = config or DrivingConfig()
-    return DrivingParallelEnv(config.replace(**overrides) if overrides else config)

@@ -3,29 +3,30 @@
 import numpy as np
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
-from autoparticles.envs.config import DrivingConfig
-from autoparticles.envs.spaces import action_space, as_actions, as_observation, observation_space
-from autoparticles.envs.world import DrivingWorld
-
-
-SHARED_INFO = ("onsets", "forward_speed", "overspeed", "tracking_error", "interaction")
-"""World-wide step values carried in slot 0's info."""
+from autoparticles.envs.spaces import (action_space, as_actions, as_observation, build_world,
+                                       observation_space, particle_values, world_values)
 
 
 class ParticleVecEnv(VecEnv):
-    """num_envs = N: slot i is particle i. All slots truncate together at episode end, with
-    `terminal_observation` and `TimeLimit.truncated` in each slot's info, then the world
-    resets (as SB3's DummyVecEnv does)."""
+    """num_envs = N: slot i is particle i of `world` (or of the world that settings such as a
+    `DrivingConfig` make). Each slot's info carries the world's `slot_info` values of its
+    particle, slot 0's also the world-wide numbers. All slots truncate together after
+    `world.episode_steps`, with `terminal_observation` and `TimeLimit.truncated` in each
+    slot's info, then the world resets (as SB3's DummyVecEnv does)."""
 
-    def __init__(self, config: DrivingConfig | None = None, seed: int | None = None):
-        self.config = config or DrivingConfig()
+    def __init__(self, world, seed: int | None = None):
+        self.world = build_world(world, seed)
         self.render_mode = None
-        self.world = DrivingWorld(self.config, seed=seed)
         self._seed = seed
         self._episode = 0
-        self._steps = 0
         self._actions = None
-        super().__init__(self.config.n_particles, observation_space(self.config), action_space())
+        super().__init__(self.world.n_particles, observation_space(self.world.obs_dim),
+                         action_space(self.world.action_dim))
+
+    @property
+    def config(self):
+        """The world's settings (for code written against the first round's shell)."""
+        return self.world.config
 
     def reset(self):
         seed = self._seeds[0] if self._seeds[0] is not None else self._seed
@@ -33,20 +34,19 @@ class ParticleVecEnv(VecEnv):
             seed = seed + self._episode
         self._reset_seeds()
         self._episode += 1
-        self._steps = 0
         return as_observation(self.world.reset(seed))
 
     def step_async(self, actions):
-        self._actions = as_actions(actions, (self.num_envs, 2))
+        self._actions = as_actions(actions, (self.num_envs, self.world.action_dim))
 
     def step_wait(self):
-        obs, rewards, info = self.world.step(self._actions)
-        self._steps += 1
+        world = self.world
+        obs, rewards, info = world.step(self._actions)
         obs = as_observation(obs)
         n = self.num_envs
-        infos = [{"collisions": int(info["collisions"][i])} for i in range(n)]
-        infos[0].update({key: info[key] for key in SHARED_INFO})
-        done = self._steps >= self.config.episode_steps
+        infos = [particle_values(info, i, world.slot_info) for i in range(n)]
+        infos[0].update(world_values(info))
+        done = world.steps >= world.episode_steps
         if done:
             for i in range(n):
                 infos[i]["terminal_observation"] = obs[i]

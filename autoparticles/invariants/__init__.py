@@ -1,11 +1,32 @@
-"""Geometry: periodic space, the cell-list neighbour search, the four driving invariants and
-the species-resolved radial invariants of water (numba kernels over plain arrays)."""
+"""Geometry: periodic space, the cell-list neighbour search, the four pair invariants of disks
+and the species-resolved radial invariants of molecules (numba kernels over plain arrays,
+loaded on first use).
 
-from autoparticles.invariants.driving import DrivingObservation, driving_invariants, time_to_collision
-from autoparticles.invariants.neighbours import NeighbourList, brute_force_pairs
-from autoparticles.invariants.radial import RadialBasis, RadialInvariants, contract_gradient, radial_invariants
-from autoparticles.invariants.space import displacement, minimum_image, wrap
+`driving_invariants` and `DrivingObservation` are the first round's names of
+`pair_invariants` and `PairObservation`, kept for existing code."""
 
-__all__ = ["NeighbourList", "brute_force_pairs", "DrivingObservation", "driving_invariants",
-           "time_to_collision", "RadialBasis", "RadialInvariants", "radial_invariants",
-           "contract_gradient", "displacement", "minimum_image", "wrap"]
+from autoparticles.exports import lazy_exports
+
+_NAMES = {
+    "NeighbourList": "autoparticles.invariants.neighbours",
+    "brute_force_pairs": "autoparticles.invariants.neighbours",
+    "PairObservation": "autoparticles.invariants.pair",
+    "pair_invariants": "autoparticles.invariants.pair",
+    "time_to_collision": "autoparticles.invariants.pair",
+    "RadialBasis": "autoparticles.invariants.radial",
+    "RadialInvariants": "autoparticles.invariants.radial",
+    "radial_invariants": "autoparticles.invariants.radial",
+    "contract_gradient": "autoparticles.invariants.radial",
+    "displacement": "autoparticles.invariants.space",
+    "minimum_image": "autoparticles.invariants.space",
+    "wrap": "autoparticles.invariants.space",
+}
+_OLD = {"driving_invariants": "pair_invariants", "DrivingObservation": "PairObservation"}
+_lazy = lazy_exports(__name__, _NAMES)
+
+
+def __getattr__(name):
+    return _lazy(_OLD.get(name, name))
+
+
+__all__ = list(_NAMES) + list(_OLD)

@@ -17,6 +17,7 @@ from autoparticles.invariants.space import (
     check_box,
     check_cutoff,
     check_positions,
+    displacement,
     minimum_image,
 )
 
@@ -229,9 +230,7 @@ class NeighbourList:
         positions = check_positions(positions, dim=self.dim)
         i = np.repeat(np.arange(len(positions)), np.diff(self.indptr))
         j = self.indices
-        delta = positions[j] - positions[i]
-        if self.box is not None:
-            delta -= self.box * np.floor(delta / self.box + 0.5)
+        delta = displacement(positions[i], positions[j], self.box)
         keep = np.einsum("pd,pd->p", delta, delta) < radius ** 2
         return i[keep], j[keep]
 
@@ -280,9 +279,7 @@ def brute_force_pairs(positions, radius: float, box=None) -> tuple[np.ndarray, n
     """All ordered pairs (i, j), i != j, closer than radius; O(N²) numpy (tests only)."""
     positions = check_positions(positions)
     box = check_box(box, positions.shape[1])
-    delta = positions[None, :, :] - positions[:, None, :]
-    if box is not None:
-        delta -= box * np.floor(delta / box + 0.5)
+    delta = displacement(positions[:, None, :], positions[None, :, :], box)
     d2 = np.einsum("ijd,ijd->ij", delta, delta)
     np.fill_diagonal(d2, np.inf)
     i, j = np.nonzero(d2 < radius ** 2)

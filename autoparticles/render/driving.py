@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from autoparticles.invariants.space import displacement
 from autoparticles.render.canvas import Canvas
 
 BACKGROUND = (18, 18, 24)
@@ -11,17 +12,12 @@ FLASH = (255, 255, 255)
 
 def heading_colours(headings: np.ndarray, saturation: float = 0.75,
                     value: float = 0.95) -> np.ndarray:
-    """(N, 3) uint8 colours: hue = direction of the heading ê (vectorised HSV -> RGB)."""
+    """(N, 3) uint8 colours: hue = direction of the heading ê (matplotlib's HSV -> RGB)."""
+    from matplotlib.colors import hsv_to_rgb
+
     hue = (np.arctan2(headings[:, 1], headings[:, 0]) / (2 * np.pi)) % 1.0
-    sector = np.floor(hue * 6).astype(int) % 6
-    frac = hue * 6 - np.floor(hue * 6)
-    p, q, t = value * (1 - saturation), value * (1 - saturation * frac), value * (1 - saturation * (1 - frac))
-    v = np.full_like(hue, value)
-    table = np.stack([np.stack(c, axis=1) for c in
-                      ((v, t, p + 0 * v), (q, v, p + 0 * v), (p + 0 * v, v, t), (p + 0 * v, q, v),
-                       (t, p + 0 * v, v), (v, p + 0 * v, q))])
-    rgb = table[sector, np.arange(len(hue))]
-    return (255 * rgb).astype(np.uint8)
+    hsv = np.stack([hue, np.full_like(hue, saturation), np.full_like(hue, value)], axis=1)
+    return (255 * hsv_to_rgb(hsv)).astype(np.uint8)
 
 
 class DrivingRenderer(Canvas):
@@ -70,8 +66,7 @@ class DrivingRenderer(Canvas):
         velocities = np.asarray(velocities)
         if watched is not None:
             has = np.asarray(watched) >= 0
-            delta = positions[watched[has]] - positions[has]
-            delta -= self.box * np.round(delta / self.box)
+            delta = displacement(positions[has], positions[watched[has]], self.box)
             for a, b in zip(self.pixels(positions[has]).tolist(),
                             self.pixels(positions[has] + delta).tolist()):
                 pg.draw.line(surface, WATCH_LINE, a, b, 1)

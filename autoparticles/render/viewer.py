@@ -1,10 +1,15 @@
-"""Keyboard-driven viewing loop for a pygame canvas.
+"""Keyboard-driven viewing loop for a pygame canvas, and the window-or-recording choice every
+system's `watch` makes.
 
 Keys: space pause/resume, → or . one step while paused, + / - faster / slower, z / x zoom in /
 out, t trails on/off, q or Esc quit.
 """
 
 from dataclasses import dataclass
+
+from autoparticles.render.canvas import has_display
+
+NO_DISPLAY = "no display available for a window; add --record FILE.gif (or .mp4) to write the animation"
 
 
 @dataclass
@@ -56,3 +61,31 @@ def interactive(canvas, advance, draw, limit: int) -> None:
             done += n
             controls.single_step = False
         draw()
+
+
+def open_canvas(record, make):
+    """make(human) -> canvas: a window when `record` is None (refused without a display),
+    else an off-screen canvas for the recording."""
+    if record is None and not has_display():
+        raise RuntimeError(NO_DISPLAY)
+    return make(record is None)
+
+
+def show_or_record(canvas, advance, draw, steps: int, record=None, fps: int = 20,
+                   every: int = 1):
+    """Show advance/draw in the window until `steps` steps (record None; returns None), or
+    write every `every`-th frame of `steps` to `record` at `fps` (returns the path). Closes
+    the canvas."""
+    from autoparticles.render.recording import write_animation
+
+    try:
+        if record is None:
+            interactive(canvas, advance, draw, steps)
+            return None
+        frames = []
+        for _ in range(0, steps, every):
+            advance(every)
+            frames.append(draw())
+    finally:
+        canvas.close()
+    return write_animation(frames, record, fps=fps)

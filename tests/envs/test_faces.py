@@ -38,7 +38,7 @@ def test_gym_env_truncates_and_renders():
     assert flags == [False] * 4 + [True]
     frame = env.render()
     assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
-    with pytest.raises(ValueError, match="unknown config key"):
+    with pytest.raises(ValueError, match="unknown key"):
         gym.make("autoparticles/Driving-v0", speed=3)
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from autoparticles.envs.config import DrivingConfig
+from autoparticles import config as settings
+from autoparticles.driving.config import DrivingConfig
 
 
 def test_defaults_follow_the_spec():
@@ -24,14 +25,14 @@ def test_defaults_follow_the_spec():
     ({"v0": 3.0}, "v0"),
     ({"radius": -1}, "radius"),
     ({"box": "wide"}, "box"),
-    ({"speed": 1.0}, "unknown config key"),
+    ({"speed": 1.0}, "unknown key"),
 ])
 def test_bad_values_name_the_field(values, field):
     with pytest.raises(ValueError, match=field):
-        DrivingConfig.from_dict(values)
+        settings.from_mapping(DrivingConfig, values)
 
 
 def test_json_round_trip(tmp_path):
     c = DrivingConfig(n_particles=64, scenario="crossing")
-    c.to_json(tmp_path / "c.json")
-    assert DrivingConfig.from_json(tmp_path / "c.json") == c
+    settings.dump(c, tmp_path / "c.json")
+    assert settings.load(DrivingConfig, tmp_path / "c.json") == c

@@ -1,17 +1,18 @@
 import numpy as np
 import pytest
 
-from autoparticles.envs.config import DrivingConfig
-from autoparticles.envs.controllers import ballistic, ttc
-from autoparticles.envs.metrics import EpisodeMetrics, ballistic_collision_rate
-from autoparticles.envs.world import DrivingWorld
+from autoparticles.driving.agent import heuristic
+from autoparticles.driving.analysis import EpisodeMetrics, ballistic_collision_rate
+from autoparticles.driving.config import DrivingConfig
+from autoparticles.driving.world import DrivingWorld
+from autoparticles.loop import Run
 
 
-def run(world, control, steps):
+def run(world, policy, steps):
     metrics = EpisodeMetrics(world.config.n_particles, world.config.dt)
-    for _ in range(steps):
-        _, _, info = world.step(control(world))
-        metrics.add(info)
+    loop = Run(world, heuristic(policy, world.config))
+    loop.attach(metrics.add)
+    loop.run(steps)
     return metrics.summary()
 
 
@@ -23,8 +24,8 @@ def test_ballistic_onset_rate_matches_kinetic_theory():
     rates = []
     for seed in range(8):
         world = DrivingWorld(config, seed=seed)
-        run(world, ballistic, 200)  # forget the lattice-based start
-        rates.append(run(world, ballistic, 4000)["collision_rate"])
+        run(world, "ballistic", 200)  # forget the lattice-based start
+        rates.append(run(world, "ballistic", 4000)["collision_rate"])
     assert np.mean(rates) == pytest.approx(theory, rel=0.05)
 
 
@@ -35,8 +36,9 @@ def test_isolated_pair_forces_are_equal_and_opposite():
     world.headings = [[1.0, 0.0], [-1.0, 0.0]]
     world.observe()
     largest = 0.0
+    loop = Run(world, heuristic("ttc", world.config))
     for _ in range(15):
-        _, _, info = world.step(ttc(world))
+        _, _, info = loop.step()
         np.testing.assert_allclose(info["a_int"][0], -info["a_int"][1], atol=1e-12)
         largest = max(largest, np.abs(info["a_int"]).max())
     assert largest > 0.1
@@ -44,8 +46,7 @@ def test_isolated_pair_forces_are_equal_and_opposite():
 
 def test_observations_unchanged_by_global_translation_and_boost():
     world = DrivingWorld(DrivingConfig(n_particles=48), seed=3)
-    for _ in range(20):
-        world.step(ttc(world))
+    Run(world, heuristic("ttc", world.config)).run(20)
     base = world.observe()
     world.positions = world.positions + [7.3, -2.1]
     world.velocities = world.velocities + [0.4, -0.3]
@@ -59,10 +60,10 @@ def test_seeded_episodes_are_deterministic(options):
     config = DrivingConfig(**options)
 
     def episode(seed):
-        world = DrivingWorld(config, seed=seed)
+        loop = Run(DrivingWorld(config, seed=seed), heuristic("ttc", config))
         out = []
         for _ in range(100):
-            obs, rewards, _ = world.step(ttc(world))
+            obs, rewards, _ = loop.step()
             out.append(np.concatenate([obs.ravel(), rewards]))
         return np.array(out)
 
@@ -110,7 +111,7 @@ def test_reward_terms_add_up():
     total = (info["reward_speed"] + info["reward_overspeed"] + info["reward_collision"]
              + info["reward_effort"])
     np.testing.assert_allclose(rewards, total)
-    moving = np.linalg.norm(world.frames, axis=1) > 0
+    moving = np.linalg.norm(world.sensed.direction, axis=1) > 0
     np.testing.assert_allclose(info["reward_effort"][moving], -0.01 * 0.5 * 0.1)
 
 

@@ -2,8 +2,8 @@
 n-body collision avoidance", Robotics Research, Springer 2011) as a driving controller, through
 the RVO2 library's Python bindings (`pyrvo`).
 
-ORCA sees the full positions and velocities of its neighbours — the "all information,
-hand-designed" corner against the learner's "four invariants, learned". Each particle asks for
+ORCA sees the full positions and velocities of its neighbours (`Percept.state`) — the "all
+information, hand-designed" corner against the learner's "four invariants, learned". Each particle asks for
 its desired velocity w_i = v0 ê_i; the velocity ORCA chooses is turned into the acceleration
 that reaches it in one step, a_int = (v_orca − v)/dt − (w − v)/τ, capped at a_max and written
 as the pair-mode action (α, β) in the frame of the watched neighbour. The world, collisions and
@@ -54,12 +54,12 @@ def periodic_images(positions: np.ndarray, box: float, reach: float):
     return np.concatenate(rows), np.concatenate(owners)
 
 
-def orca_velocities(world, time_horizon: float = TIME_HORIZON) -> np.ndarray:
-    """(N, 2) velocities ORCA chooses for every particle of `world` this step."""
+def orca_velocities(state, config, time_horizon: float = TIME_HORIZON) -> np.ndarray:
+    """(N, 2) velocities ORCA chooses this step for every particle of the `WorldState`."""
     pyrvo = _import_rvo()
-    c = world.config
-    x, v = world.positions, world.velocities
-    preferred = c.v0 * world.headings
+    c = config
+    x, v = state.positions, state.velocities
+    preferred = c.v0 * state.headings
     images, owners = periodic_images(x, c.box, c.sensing)
     sim = pyrvo.RVOSimulator(c.dt, c.sensing, MAX_NEIGHBOURS, time_horizon, time_horizon,
                              c.radius, c.v_max)
@@ -71,16 +71,17 @@ def orca_velocities(world, time_horizon: float = TIME_HORIZON) -> np.ndarray:
     return np.array([sim.get_agent_velocity(i).to_tuple() for i in range(c.n_particles)])
 
 
-def orca(world, time_horizon: float = TIME_HORIZON) -> np.ndarray:
-    """Pair-mode actions (N, 2) that reach ORCA's velocities as closely as a_max allows."""
-    check_orca_config(world.config)
-    c = world.config
-    v = world.velocities
-    target = orca_velocities(world, time_horizon)
-    accel = (target - v) / c.dt - (c.v0 * world.headings - v) / c.tau
+def orca(percept, time_horizon: float = TIME_HORIZON) -> np.ndarray:
+    """Pair-mode actions (N, 2) that reach ORCA's velocities as closely as a_max allows;
+    reads the full state `percept.state`."""
+    check_orca_config(percept.config)
+    c, state = percept.config, percept.state
+    v = state.velocities
+    target = orca_velocities(state, c, time_horizon)
+    accel = (target - v) / c.dt - (c.v0 * state.headings - v) / c.tau
     norm = np.linalg.norm(accel, axis=1, keepdims=True)
     accel *= np.minimum(1.0, c.a_max / np.maximum(norm, 1e-300))
-    r = world.frames
+    r = state.direction
     along = np.einsum("nd,nd->n", accel, r)
     across = r[:, 0] * accel[:, 1] - r[:, 1] * accel[:, 0]
     return np.stack([along, across], axis=1) / c.a_max

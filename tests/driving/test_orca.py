@@ -6,10 +6,11 @@ import sys
 import numpy as np
 import pytest
 
-from autoparticles.envs.config import DrivingConfig
-from autoparticles.envs.controllers import ballistic
-from autoparticles.envs.orca import orca, orca_velocities, periodic_images
-from autoparticles.envs.world import DrivingWorld
+from autoparticles.driving.agent import heuristic
+from autoparticles.driving.config import DrivingConfig
+from autoparticles.driving.orca import orca_velocities, periodic_images
+from autoparticles.driving.world import DrivingWorld
+from autoparticles.loop import Run
 
 pytest.importorskip("pyrvo")
 
@@ -24,23 +25,24 @@ def head_on(distance=8.0, offset=(0.0, 0.0)):
     return world
 
 
-def collisions(world, control, steps=120):
-    total = 0
-    for _ in range(steps):
-        _, _, info = world.step(control(world))
-        total += info["onsets"]
-    return total
+def collisions(world, policy, steps=120):
+    onsets = []
+    loop = Run(world, heuristic(policy, world.config))
+    loop.attach(lambda info: onsets.append(info["onsets"]))
+    loop.run(steps)
+    return sum(onsets)
 
 
 def test_orca_avoids_a_head_on_collision_that_ballistic_makes():
-    assert collisions(head_on(), ballistic) == 1
-    assert collisions(head_on(), orca) == 0
+    assert collisions(head_on(), "ballistic") == 1
+    assert collisions(head_on(), "orca") == 0
 
 
 def test_orca_keeps_within_the_action_space():
     world = DrivingWorld(DrivingConfig(n_particles=64), seed=2)
+    orca = heuristic("orca", world.config)
     for _ in range(30):
-        actions = orca(world)
+        actions = orca(world.percept())
         assert actions.shape == (64, 2) and np.all(np.abs(actions) <= 1 + 1e-12)
         _, _, info = world.step(actions)
         assert np.all(np.linalg.norm(info["a_int"], axis=1) <= world.config.a_max + 1e-9)
@@ -49,8 +51,11 @@ def test_orca_keeps_within_the_action_space():
 def test_periodic_images_make_orca_see_across_the_edge():
     """The head-on pair shifted so that it straddles the periodic edge gets the same ORCA
     velocities as in the middle of the box."""
-    middle = orca_velocities(head_on(4.0))
-    across = orca_velocities(head_on(4.0, offset=(-9.0, 0.0)))
+    def velocities(world):
+        return orca_velocities(world.percept().state, world.config)
+
+    middle = velocities(head_on(4.0))
+    across = velocities(head_on(4.0, offset=(-9.0, 0.0)))
     np.testing.assert_allclose(across, middle, atol=1e-5)
     assert not np.allclose(middle, [[1.0, 0.0], [-1.0, 0.0]], atol=1e-3)
 

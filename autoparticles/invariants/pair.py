@@ -1,4 +1,4 @@
-"""The four Galilean invariants a driving particle sees of a neighbour (specs/driving.md).
+"""The four Galilean invariants a particle sees of a neighbour disk (specs/driving.md).
 
 For the pair (i, j): r = x_j - x_i (minimum image), u = v_j - v_i.
   I1 gap             clip(|r| - 2R, 0, r_s) / r_s
@@ -14,11 +14,9 @@ import numba
 import numpy as np
 
 from autoparticles.invariants.neighbours import NeighbourList, insert_nearest
+from autoparticles.invariants.rules import NO_NEIGHBOUR, RULES
 from autoparticles.invariants.space import as_kernel_box, check_positions, minimum_image
 
-RULES = {"nearest": 0, "most_urgent": 1, "k_nearest": 2}
-NO_NEIGHBOUR = (1.0, 0.0, 0.0, 0.0)
-"""Observation of an empty sensing disk."""
 
 
 @numba.njit(cache=True, inline="always")
@@ -58,7 +56,7 @@ def _write_features(out, row, col, rx, ry, ux, uy, dist, tau, radius, sensing, v
 
 
 @numba.njit(cache=True)
-def _driving_kernel(x, v, box, indptr, indices, radius, sensing, vmax, tau0, rule, k,
+def _pair_kernel(x, v, box, indptr, indices, radius, sensing, vmax, tau0, rule, k,
                     out, chosen, direction):
     n = x.shape[0]
     best_d = np.empty(k)
@@ -102,7 +100,8 @@ def _driving_kernel(x, v, box, indptr, indices, radius, sensing, vmax, tau0, rul
 @numba.njit(cache=True, inline="always")
 def _fill_one(x, v, box, i, j, out, col, radius, sensing, vmax, tau0):
     if j < 0:
-        out[i, col], out[i, col + 1], out[i, col + 2], out[i, col + 3] = 1.0, 0.0, 0.0, 0.0
+        for c in range(4):
+            out[i, col + c] = NO_NEIGHBOUR[c]
         return
     rx = minimum_image(x[j, 0] - x[i, 0], box[0])
     ry = minimum_image(x[j, 1] - x[i, 1], box[1])
@@ -113,7 +112,7 @@ def _fill_one(x, v, box, i, j, out, col, radius, sensing, vmax, tau0):
 
 
 @dataclass(frozen=True)
-class DrivingObservation:
+class PairObservation:
     """features: (N, 4) or (N, 4K) float64; neighbour: (N,) index of the watched neighbour
     (-1: none in range); direction: (N, 2) unit vector r̂ towards it (zeros: none)."""
 
@@ -122,9 +121,9 @@ class DrivingObservation:
     direction: np.ndarray
 
 
-def driving_invariants(positions, velocities, nlist: NeighbourList, radius: float = 0.5,
-                       sensing: float = 5.0, v_max: float = 2.0, tau0: float = 2.0,
-                       rule: str = "most_urgent", k: int = 4) -> DrivingObservation:
+def pair_invariants(positions, velocities, nlist: NeighbourList, radius: float = 0.5,
+                    sensing: float = 5.0, v_max: float = 2.0, tau0: float = 2.0,
+                    rule: str = "most_urgent", k: int = 4) -> PairObservation:
     """Invariants of every particle's watched neighbour(s), one numba call for all particles.
 
     positions, velocities: (N, 2); nlist: an up-to-date 2-D NeighbourList with
@@ -146,6 +145,6 @@ def driving_invariants(positions, velocities, nlist: NeighbourList, radius: floa
     out = np.empty((len(x), 4 * width))
     chosen = np.empty(len(x), dtype=np.int64)
     direction = np.empty((len(x), 2))
-    _driving_kernel(x, v, as_kernel_box(nlist.box, 2), nlist.indptr, nlist.indices, radius,
+    _pair_kernel(x, v, as_kernel_box(nlist.box, 2), nlist.indptr, nlist.indices, radius,
                     sensing, v_max, tau0, RULES[rule], width, out, chosen, direction)
-    return DrivingObservation(out, chosen, direction)
+    return PairObservation(out, chosen, direction)

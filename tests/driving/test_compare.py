@@ -2,9 +2,10 @@
 
 import pandas as pd
 
-from autoparticles.agents.compare import BASELINES, MAIN_VARIANTS, TRANSFER, run_comparison
-from autoparticles.agents.training import TrainSettings
-from autoparticles.envs.config import DrivingConfig
+from autoparticles import config as settings
+from autoparticles.agents.sb3 import TrainSettings
+from autoparticles.driving.compare import BASELINES, MAIN_VARIANTS, TRANSFER, run_comparison
+from autoparticles.driving.config import DrivingConfig
 
 
 def test_comparison_writes_tables_and_plots(tmp_path):
@@ -25,3 +26,5 @@ def test_comparison_writes_tables_and_plots(tmp_path):
     summary = outcome["summary"]
     assert "full neighbour state" in summary and "N = 128, L = 40" in summary
     assert all(f"| {name} |" in summary for name in policies)
+    assert settings.load(DrivingConfig, tmp_path / "config.json") == DrivingConfig(episode_steps=30)
+    assert settings.load(TrainSettings, tmp_path / "train.json") == learner

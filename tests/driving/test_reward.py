@@ -4,10 +4,9 @@ expose driving faster than desired."""
 import numpy as np
 import pytest
 
-from autoparticles.envs.config import DrivingConfig
-from autoparticles.envs.controllers import ballistic
-from autoparticles.envs.metrics import EpisodeMetrics
-from autoparticles.envs.world import DrivingWorld
+from autoparticles.driving.analysis import EpisodeMetrics
+from autoparticles.driving.config import DrivingConfig
+from autoparticles.driving.world import DrivingWorld
 
 
 def world_at_speeds(speeds, **options):
@@ -31,7 +30,7 @@ def test_speed_term_pays_only_up_to_v0_and_overspeed_costs():
     speeds = [0.5, 1.0, 1.6]
     world = world_at_speeds(speeds)
     c = world.config
-    _, _, info = world.step(ballistic(world))
+    _, _, info = world.step(np.zeros((world.n_particles, 2)))
     forward = after_one_step(speeds, c)
     np.testing.assert_allclose(info["reward_speed"], c.reward_speed * np.minimum(forward, 1) * c.dt)
     np.testing.assert_allclose(info["reward_overspeed"],
@@ -43,7 +42,7 @@ def test_v_max_cap_reproduces_the_first_round_reward():
     speeds = [0.5, 1.6]
     world = world_at_speeds(speeds, reward_speed_cap="v_max")
     c = world.config
-    _, rewards, info = world.step(ballistic(world))
+    _, rewards, info = world.step(np.zeros((world.n_particles, 2)))
     forward = after_one_step(speeds, c)
     np.testing.assert_allclose(info["reward_speed"], forward * c.dt)
     np.testing.assert_allclose(info["reward_overspeed"], 0.0)
@@ -54,7 +53,7 @@ def test_overspeed_and_tracking_error_metrics():
     speeds = [0.5, 1.0, 1.6, 1.8]
     world = world_at_speeds(speeds)
     metrics = EpisodeMetrics(world.config.n_particles, world.config.dt)
-    _, _, info = world.step(ballistic(world))
+    _, _, info = world.step(np.zeros((world.n_particles, 2)))
     metrics.add(info)
     forward = after_one_step(speeds, world.config)
     summary = metrics.summary()

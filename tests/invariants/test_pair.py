@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autoparticles.invariants.driving import RULES, driving_invariants, time_to_collision
+from autoparticles.invariants.pair import RULES, pair_invariants, time_to_collision
 from autoparticles.invariants.neighbours import NeighbourList
 from autoparticles.invariants.space import wrap
 
@@ -11,7 +11,7 @@ from autoparticles.invariants.space import wrap
 def observe(x, v, box, rule, sensing=5.0):
     nl = NeighbourList(sensing, box)
     nl.update(wrap(x, box) if box is not None else x)
-    return driving_invariants(wrap(x, box) if box is not None else x, v, nl, rule=rule,
+    return pair_invariants(wrap(x, box) if box is not None else x, v, nl, rule=rule,
                               sensing=sensing)
 
 
@@ -111,3 +111,11 @@ def test_time_to_collision_matches_ballistic_propagation(seed):
         assert exact > HORIZON - 1e-3
     else:
         assert exact == pytest.approx(brute, abs=2e-4 * (1 + np.linalg.norm(u)))
+
+
+def test_the_benchmarks_dense_numpy_baseline_gives_the_kernels_numbers():
+    from autoparticles.bench import all_pairs_numpy_step
+
+    x, v, edge = world(11, n=60)
+    np.testing.assert_allclose(all_pairs_numpy_step(x, v, edge),
+                               observe(x, v, edge, "most_urgent").features, atol=1e-12)

@@ -1,4 +1,5 @@
-"""Numba kernels of the driving world: integration, collision onsets, raw observations.
+"""Numba kernels of the driving world: integration, collision onsets, raw observations, and
+the frames actions are expressed in.
 
 All take plain arrays: x, v, headings (N, 2); box (2,) edges.
 """
@@ -13,6 +14,22 @@ def motion_directions(velocities: np.ndarray, headings: np.ndarray) -> np.ndarra
     """(N, 2) unit vectors v/|v|; a particle at rest uses its heading (as `integrate` does)."""
     speed = np.linalg.norm(velocities, axis=1, keepdims=True)
     return np.where(speed > 0, velocities / np.where(speed > 0, speed, 1), headings)
+
+
+def bearings(direction: np.ndarray, velocities: np.ndarray, headings: np.ndarray) -> np.ndarray:
+    """(N, 2) (cos, sin) of the angle from each particle's direction of motion to the unit
+    vector `direction` (N, 2) towards its watched neighbour (zeros: none)."""
+    own = motion_directions(velocities, headings)
+    return np.stack([np.einsum("nd,nd->n", direction, own),
+                     own[:, 0] * direction[:, 1] - own[:, 1] * direction[:, 0]], axis=1)
+
+
+def pair_to_vehicle(pair_actions: np.ndarray, bearing: np.ndarray) -> np.ndarray:
+    """Pair-frame actions (α, β) (along and across r̂) as (throttle, steer) along and across
+    the direction of motion, given the (cos, sin) `bearing` of r̂ seen from that direction."""
+    alpha, beta = pair_actions[:, 0], pair_actions[:, 1]
+    cos, sin = bearing[:, 0], bearing[:, 1]
+    return np.stack([alpha * cos - beta * sin, alpha * sin + beta * cos], axis=1)
 
 
 @numba.njit(cache=True)

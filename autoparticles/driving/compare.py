@@ -12,10 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from autoparticles.agents.evaluation import evaluate
-from autoparticles.agents.policies import heuristic, load_model_policy
-from autoparticles.agents.training import TrainSettings, load_progress, train
-from autoparticles.envs.config import DrivingConfig
+from autoparticles.agents.sb3 import TrainSettings, load_progress
+from autoparticles.config import claim_folder
+from autoparticles.driving.agent import POLICIES, heuristic, load_model_policy
+from autoparticles.driving.analysis import evaluate
+from autoparticles.driving.config import DrivingConfig
+from autoparticles.driving.learn import train
 
 MAIN_VARIANTS = {
     "invariants (4)": {},
@@ -26,8 +28,7 @@ ABLATIONS = {
     "I1-I2 (2)": {"invariants_used": "12"},
     "I1-I3 (3)": {"invariants_used": "123"},
 }
-BASELINES = {"ballistic": "no interaction", "ttc": "4 invariants, hand-designed",
-             "orca": "full neighbour state, hand-designed"}
+BASELINES = {name: entry.sees for name, entry in POLICIES.items()}
 """Built-in policies evaluated beside the learners, with what each one sees."""
 TRANSFER = ((16, 1), (32, 1), (64, 1), (128, 1), (128, 2))
 """Evaluation worlds as (N, box multiple): N = 16…128 in the training box, and a box of twice
@@ -68,17 +69,17 @@ def run_comparison(out, seeds: int = 5, steps: int = 2_000_000, ablation_steps: 
     """Train and evaluate the main variants (`seeds` × `steps`) and the ablations
     (`ablation_seeds` × `ablation_steps`; 0 skips them); writes results.csv, summary.md,
     learning_curves.png and speed_vs_collisions.png. `learner`: the settings every training
-    starts from (steps and seed are set per run). Re-running resumes: finished trainings are
-    reused."""
-    out = Path(out)
+    starts from (steps and seed are set per run). The folder keeps the resolved `config.json`
+    and `train.json`; re-running resumes: finished trainings are reused."""
     base = base or DrivingConfig()
     learner = learner or TrainSettings()
+    out = claim_folder(out, {"config": base, "train": learner})
     plan = [(name, change, seeds, steps) for name, change in MAIN_VARIANTS.items()]
     if ablation_seeds and ablation_steps:
         plan += [(name, change, ablation_seeds, ablation_steps) for name, change in ABLATIONS.items()]
     rows, curves = [], []
     for name, change, n_seeds, n_steps in plan:
-        config = base.replace(**change)
+        config = dataclasses.replace(base, **change)
         for seed in range(n_seeds):
             folder = out / _slug(name) / f"seed{seed}"
             model = train(config, dataclasses.replace(learner, steps=n_steps, seed=seed),
@@ -109,7 +110,7 @@ def _transfer_rows(policy, config: DrivingConfig, base: DrivingConfig, episodes:
     """One row of metrics per world of TRANSFER (the policy's config at that N and box)."""
     rows = []
     for n, scale in TRANSFER:
-        world = config.replace(n_particles=n, box=base.box * scale)
+        world = dataclasses.replace(config, n_particles=n, box=base.box * scale)
         metrics = evaluate(policy, world, episodes, seed=seed)
         rows.append({**common, "world": _world_label(n, scale, base), "n_particles": n,
                      "box": world.box, **metrics})

@@ -1,12 +1,18 @@
-"""The driving world: plain state arrays, a pure-array step, observations and rewards."""
+"""How the driving particles move: plain state arrays, a pure-array step, observations,
+rewards and what a policy is shown (`Percept`). Run it with `autoparticles.loop.Run`."""
+
+from dataclasses import dataclass
 
 import numpy as np
 
-from autoparticles.envs import dynamics
-from autoparticles.envs.config import PLACEMENT_SPACING, RAW_NEIGHBOURS, DrivingConfig
-from autoparticles.envs.metrics import OVERSPEED
-from autoparticles.invariants.driving import DrivingObservation, driving_invariants
+from autoparticles.driving import dynamics
+from autoparticles.driving.config import PLACEMENT_SPACING, RAW_NEIGHBOURS, DrivingConfig
 from autoparticles.invariants.neighbours import NeighbourList, nearest_neighbours
+from autoparticles.invariants.pair import PairObservation, pair_invariants
+from autoparticles.invariants.space import displacement
+
+OVERSPEED = 1.05
+"""A particle overspeeds while its forward speed v·ê exceeds this multiple of v0."""
 
 
 def initial_headings(config: DrivingConfig, rng: np.random.Generator) -> np.ndarray:
@@ -33,12 +39,50 @@ def initial_positions(config: DrivingConfig, rng: np.random.Generator) -> np.nda
                   config.box)
 
 
+@dataclass(frozen=True)
+class WorldState:
+    """The full state of the world (read-only views; the "all information" corner that only
+    hand-designed baselines such as ORCA read). positions, velocities, headings: (N, 2);
+    direction: (N, 2) unit r̂ towards each particle's watched neighbour (zeros: none)."""
+
+    positions: np.ndarray
+    velocities: np.ndarray
+    headings: np.ndarray
+    direction: np.ndarray
+
+
+@dataclass(frozen=True)
+class Percept:
+    """What a policy is shown at one step, one row per particle.
+
+    observation: (N, obs_dim) the learner's input (`config.observation`); trained models
+    read only this. invariants: (N, 4) I1..I4 of the watched neighbour, whatever the
+    observation keeps; the ttc heuristic reads only these. bearing: (N, 2) (cos, sin) of
+    the angle from a particle's own direction of motion to r̂, rotation invariant, in the
+    `vehicle` action mode (None in `pair` mode): it turns pair-frame actions into
+    (throttle, steer). state: the full `WorldState`, for policies that are declared to see
+    it (ORCA). config: the world's settings, the constants every particle knows (R, r_s,
+    v_max, τ0, a_max, the action mode)."""
+
+    config: DrivingConfig
+    observation: np.ndarray
+    invariants: np.ndarray
+    bearing: np.ndarray | None
+    state: WorldState
+
+
 class DrivingWorld:
     """N disks in a periodic square, each steered by an action in [-1, 1]².
 
     State (settable, (N, 2) float64): positions, velocities, headings (unit desired
-    directions). `observe()` -> (N, obs_dim); `step(actions (N, 2))` -> (observations,
-    rewards (N,), info)."""
+    directions). `observe()` -> (N, obs_dim); `percept()` -> what policies see;
+    `step(actions (N, 2))` -> (observations, rewards (N,), info); `steps` counts the steps
+    since the last reset, an episode lasts `episode_steps`. Infos hold (N,) arrays per
+    particle (`slot_info`: those the SB3 / PettingZoo shells hand to every slot) and numbers
+    of the whole world."""
+
+    action_dim = 2
+    slot_info = ("collisions",)
 
     def __init__(self, config: DrivingConfig | None = None, seed: int | None = None):
         self.config = config or DrivingConfig()
@@ -56,6 +100,7 @@ class DrivingWorld:
         self.headings = initial_headings(c, self.rng)
         self.positions = initial_positions(c, self.rng)
         self.velocities = c.v0 * self.headings
+        self.steps = 0
         return self.observe()
 
     def _check(self, name: str, value) -> np.ndarray:
@@ -96,10 +141,10 @@ class DrivingWorld:
         self._e = arr / norm
 
     # ----------------------------------------------------------- observation
-    def _sense(self) -> DrivingObservation:
+    def _sense(self) -> PairObservation:
         c = self.config
         self._nlist.update(self._x)
-        self.sensed = driving_invariants(self._x, self._v, self._nlist, c.radius, c.sensing,
+        self.sensed = pair_invariants(self._x, self._v, self._nlist, c.radius, c.sensing,
                                          c.v_max, c.tau0, c.neighbour_rule, c.k_neighbours)
         if self._overlaps is None:  # a new state: overlaps present now are not onsets
             self._overlaps = np.zeros(0, dtype=np.int64)
@@ -107,29 +152,43 @@ class DrivingWorld:
         return self.sensed
 
     @property
-    def frames(self) -> np.ndarray:
-        """(N, 2) r̂ towards each particle's watched neighbour (zeros: none in range)."""
-        return self.sensed.direction
+    def n_particles(self) -> int:
+        return self.config.n_particles
+
+    @property
+    def obs_dim(self) -> int:
+        return self.config.obs_dim
+
+    @property
+    def episode_steps(self) -> int:
+        return self.config.episode_steps
 
     def observe(self) -> np.ndarray:
         """(N, obs_dim) observations of the current state."""
         c = self.config
         sensed = self._sense()
+        self._bearing = None
         if c.observation == "raw":
             near = nearest_neighbours(self._x, self._nlist, RAW_NEIGHBOURS, c.sensing)
             out = np.empty((c.n_particles, c.obs_dim))
             dynamics.raw_observation(self._x, self._v, near, self._box, c.v_max, out)
+            self._observation = out
             return out
         features = sensed.features
         if c.invariants_used != "1234":
             features = features[:, c.invariant_columns]
         if c.action == "vehicle":
-            own = dynamics.motion_directions(self._v, self._e)
-            r = sensed.direction
-            bearing = np.stack([np.einsum("nd,nd->n", r, own),
-                                own[:, 0] * r[:, 1] - own[:, 1] * r[:, 0]], axis=1)
-            return np.concatenate([features, bearing], axis=1)
-        return features.copy()
+            self._bearing = dynamics.bearings(sensed.direction, self._v, self._e)
+            self._observation = np.concatenate([features, self._bearing], axis=1)
+        else:
+            self._observation = features.copy()
+        return self._observation
+
+    def percept(self) -> Percept:
+        """What policies are shown of the current state (see `Percept`)."""
+        s = self.sensed
+        state = WorldState(self._x, self._v, self._e, s.direction)
+        return Percept(self.config, self._observation, s.features[:, :4], self._bearing, state)
 
     # ------------------------------------------------------------------ step
     def _collide(self, counts: np.ndarray, elastic: bool) -> np.ndarray:
@@ -142,9 +201,7 @@ class DrivingWorld:
         for i in np.nonzero(hit)[0]:
             for _ in range(100):
                 trial = self.rng.uniform(0, c.box, 2)
-                delta = self._x - trial
-                delta -= c.box * np.round(delta / c.box)
-                dist = np.linalg.norm(delta, axis=1)
+                dist = np.linalg.norm(displacement(trial, self._x, self._box), axis=1)
                 dist[i] = np.inf
                 if dist.min() > 2 * c.radius:
                     break
@@ -180,6 +237,7 @@ class DrivingWorld:
                  "reward_collision": -c.reward_collision * counts,
                  "reward_effort": -c.reward_effort * effort * c.dt}
         rewards = sum(terms.values())
+        self.steps += 1
         info = {**terms, "collisions": counts, "onsets": int(counts.sum()) // 2,
                 "forward_speed": float(forward.mean()),
                 "overspeed": float(np.mean(forward > OVERSPEED)),
@@ -187,3 +245,4 @@ class DrivingWorld:
                 "interaction": float(np.sqrt(effort).mean() * c.a_max),
                 "a_int": a_int}
         return self.observe(), rewards, info
+

@@ -1,3 +1,4 @@
+import dataclasses
 import signal
 import subprocess
 import sys
@@ -6,23 +7,23 @@ import time
 import numpy as np
 import pandas as pd
 
-from autoparticles.agents.training import TrainSettings, train
-from autoparticles.envs.config import DrivingConfig
+from autoparticles import config as settings
+from autoparticles.driving.config import DrivingConfig
+from autoparticles.driving.learn import TrainSettings, train
 
 SMALL = DrivingConfig(n_particles=8, episode_steps=50)
 CLI = [sys.executable, "-m", "autoparticles.cli"]
 
 
 def test_training_writes_outputs_and_resumes(tmp_path):
-    settings = TrainSettings(steps=2048, n_steps=64, batch_size=256, n_epochs=1,
-                             checkpoint_every=1024, log_every=512)
-    model = train(SMALL, settings, tmp_path, progress=False)
+    learner = TrainSettings(steps=2048, n_steps=64, batch_size=256, n_epochs=1,
+                            checkpoint_every=1024, log_every=512)
+    model = train(SMALL, learner, tmp_path, progress=False)
     assert model.exists() and (tmp_path / "checkpoint.zip").exists()
-    assert DrivingConfig.from_json(tmp_path / "config.json") == SMALL
+    assert settings.load(DrivingConfig, tmp_path / "config.json") == SMALL
     first = pd.read_csv(tmp_path / "progress.csv")
     assert list(first.columns)[:3] == ["particle_steps", "collision_rate", "relative_collision_rate"]
-    more = TrainSettings(**{**settings.__dict__, "steps": 4096})
-    train(SMALL, more, tmp_path, progress=False)
+    train(SMALL, dataclasses.replace(learner, steps=4096), tmp_path, progress=False)
     both = pd.read_csv(tmp_path / "progress.csv")
     assert len(both) > len(first) and np.all(np.diff(both.particle_steps) > 0)
     from stable_baselines3 import PPO
@@ -58,8 +59,8 @@ def test_interrupted_training_continues_from_the_checkpoint(tmp_path):
 
 
 def test_training_bar_is_throttled_whole_and_stops_at_its_total(tmp_path, capfd):
-    settings = TrainSettings(steps=2000, n_steps=64, batch_size=256, n_epochs=1, log_every=512)
-    train(SMALL, settings, tmp_path, progress=True)  # 4 rollouts of 512 overshoot 2,000
+    learner = TrainSettings(steps=2000, n_steps=64, batch_size=256, n_epochs=1, log_every=512)
+    train(SMALL, learner, tmp_path, progress=True)  # 4 rollouts of 512 overshoot 2,000
     err = capfd.readouterr().err
     assert err.count("\r") < 20  # was one redraw per SB3 step (250)
     assert "2,000/2,000" in err and "2,048" not in err and ".0/" not in err
@@ -68,13 +69,13 @@ def test_training_bar_is_throttled_whole_and_stops_at_its_total(tmp_path, capfd)
 def test_bad_input_is_refused_clearly(tmp_path):
     unknown = subprocess.run(CLI + ["drive", "train", "--set", "n_particle=8", "--out", str(tmp_path / "a")],
                              capture_output=True, text=True, timeout=120)
-    assert unknown.returncode == 2 and "unknown --set key(s): n_particle" in unknown.stderr
+    assert unknown.returncode == 2 and "unknown key(s) in --set: n_particle" in unknown.stderr
     blocked = tmp_path / "file"
     blocked.write_text("x")
     denied = subprocess.run(CLI + ["drive", "train", "--steps", "100", "--out", str(blocked / "sub")],
                             capture_output=True, text=True, timeout=120)
     assert denied.returncode == 2 and "cannot write to output folder" in denied.stderr
-    raw = train(SMALL.replace(observation="raw"), TrainSettings(steps=512, n_steps=64, batch_size=256, n_epochs=1),
+    raw = train(dataclasses.replace(SMALL, observation="raw"), TrainSettings(steps=512, n_steps=64, batch_size=256, n_epochs=1),
                 tmp_path / "raw", progress=False)
     mismatch = subprocess.run(CLI + ["drive", "eval", "--policy", str(raw)], capture_output=True, text=True, timeout=120)
     assert mismatch.returncode == 2 and "expects observations of shape (36,)" in mismatch.stderr
@@ -90,8 +91,8 @@ def test_bad_input_is_refused_clearly(tmp_path):
 
 
 def test_sac_trains_and_its_model_evaluates(tmp_path):
-    from autoparticles.agents.evaluation import evaluate
-    from autoparticles.agents.policies import load_model_policy
+    from autoparticles.driving.agent import load_model_policy
+    from autoparticles.driving.analysis import evaluate
 
     model = train(SMALL, TrainSettings(algo="sac", steps=600, batch_size=64), tmp_path, progress=False)
     summary = evaluate(load_model_policy(model, SMALL), SMALL, episodes=1)

@@ -1,0 +1,175 @@
+"""Training with stable-baselines3 for any particle system: learner settings, model creation
+and resume, atomic checkpoints and a resumable progress log.
+
+A run folder holds the system's settings files (see `config.claim_folder`), `progress.csv`
+(one row per `log_every` SB3 timesteps, columns given by the system), `checkpoint.zip`
+(rewritten atomically every `checkpoint_every` timesteps) and, at the end, `model.zip`.
+Starting again on the same folder resumes from the checkpoint.
+
+SB3's own `CheckpointCallback` writes a new `NAME_STEPS_steps.zip` each time, not atomically,
+and its CSV logger writes at rollout ends with its own column names and cannot drop the rows
+a resumed run logs again; so checkpoints and the log are one callback here (`TrainingLog`).
+"""
+
+import csv
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autoparticles.config import Settings, finite, non_negative, one_of, positive, setting
+from autoparticles.files import atomic_write
+
+
+@dataclass(frozen=True)
+class TrainSettings(Settings):
+    """Learner settings; steps and checkpoint_every count SB3 timesteps (particle-steps when
+    every particle is a slot)."""
+
+    algo: str = setting("ppo", one_of("ppo", "sac"))
+    steps: int = setting(2_000_000, positive)
+    seed: int = setting(0, non_negative)
+    net: tuple[int, ...] = (32, 32)
+    """Hidden layers of policy and value networks (small: four relevant inputs)."""
+    learning_rate: float = setting(1e-3, positive)
+    n_steps: int = setting(64, positive)
+    """PPO rollout length per slot; a rollout holds n_steps × N samples."""
+    batch_size: int = setting(512, positive)
+    n_epochs: int = setting(5, positive)
+    gamma: float = setting(0.98, non_negative)
+    gae_lambda: float = setting(0.95, non_negative)
+    ent_coef: float = setting(0.0, finite)
+    log_std_init: float = setting(0.0, finite)
+    """PPO: initial log standard deviation of the Gaussian actions (0: std 1, SB3's default)."""
+    checkpoint_every: int = setting(200_000, positive)
+    log_every: int = setting(20_000, positive)
+
+
+def make_model(settings: TrainSettings, venv, checkpoint: Path):
+    """The model to train: resumed from `checkpoint` when it exists, else a new one."""
+    from stable_baselines3 import PPO, SAC
+
+    algo = PPO if settings.algo == "ppo" else SAC
+    if checkpoint.exists():
+        return algo.load(checkpoint, env=venv, device="cpu")
+    policy_kwargs = {"net_arch": list(settings.net)}
+    if settings.algo == "ppo":
+        policy_kwargs["log_std_init"] = settings.log_std_init
+        return PPO("MlpPolicy", venv, learning_rate=settings.learning_rate,
+                   n_steps=settings.n_steps, batch_size=settings.batch_size,
+                   n_epochs=settings.n_epochs, gamma=settings.gamma,
+                   gae_lambda=settings.gae_lambda, ent_coef=settings.ent_coef,
+                   policy_kwargs=policy_kwargs, seed=settings.seed, device="cpu", verbose=0)
+    return SAC("MlpPolicy", venv, learning_rate=settings.learning_rate, gamma=settings.gamma,
+               batch_size=settings.batch_size, policy_kwargs=policy_kwargs, seed=settings.seed,
+               device="cpu", verbose=0)
+
+
+def save_model(model, path) -> Path:
+    """model.save, atomically."""
+    return atomic_write(path, model.save)
+
+
+def load_model(path, obs_dim: int, hint: str = ""):
+    """PPO/SAC model from `path`; raises ValueError when it cannot be read or it expects
+    observations of another size than `obs_dim` (`hint`: the settings that set obs_dim)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    from stable_baselines3 import PPO, SAC
+
+    errors = []
+    for algo in (PPO, SAC):
+        try:
+            model = algo.load(path, device="cpu")
+            break
+        except Exception as error:  # SB3 raises many types for foreign files
+            errors.append(f"{algo.__name__}: {error}")
+    else:
+        raise ValueError(f"{path} is not a readable SB3 model ({'; '.join(errors)})")
+    shape = model.observation_space.shape
+    if shape != (obs_dim,):
+        raise ValueError(f"{path} expects observations of shape {shape}, but "
+                         f"{hint or 'the settings'} gives ({obs_dim},)")
+    return model
+
+
+def keep_rows_until(path: Path, steps: int) -> None:
+    """Drop the progress rows logged after `steps` (and a half-written last line): a resumed run
+    restarts from its checkpoint and logs those timesteps again."""
+    lines = path.read_text().splitlines(keepends=True)
+    kept = lines[:1] + [line for line in lines[1:] if line.endswith("\n")
+                        and line.split(",", 1)[0].isdigit() and int(line.split(",", 1)[0]) <= steps]
+    if len(kept) < len(lines):
+        path.write_text("".join(kept))
+
+
+def training_log(settings: TrainSettings, out: Path, tracker, progress: bool):
+    """The SB3 callback of a training run: every step it hands `locals` to tracker.add; every
+    `log_every` timesteps it appends `(timesteps, *tracker.row(), wall_seconds)` to
+    progress.csv (header `("particle_steps", *tracker.columns, "wall_seconds")`) and shows
+    tracker.postfix(row) on the bar; every `checkpoint_every` it saves checkpoint.zip."""
+    from stable_baselines3.common.callbacks import BaseCallback
+    from tqdm.auto import tqdm
+
+    class TrainingLog(BaseCallback):
+        bar = None
+
+        def _on_training_start(self):
+            self.started = time.monotonic()
+            self.bar = tqdm(total=settings.steps, initial=min(self.num_timesteps, settings.steps),
+                            disable=not progress, desc="particle-steps", mininterval=1.0,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:,}/{total:,} "
+                                       "[{elapsed}<{remaining}{postfix}]")
+            tracker.clear()
+            self.next_log = self.num_timesteps + settings.log_every
+            self.next_checkpoint = self.num_timesteps + settings.checkpoint_every
+            self.csv_path = out / "progress.csv"
+            if self.csv_path.exists():
+                keep_rows_until(self.csv_path, self.num_timesteps)
+            else:
+                header = ("particle_steps", *tracker.columns, "wall_seconds")
+                self.csv_path.write_text(",".join(header) + "\n")
+
+        def _on_step(self) -> bool:
+            tracker.add(self.locals)
+            self.bar.update(min(self.num_timesteps, settings.steps) - self.bar.n)  # redraws ≤ 1/s
+            if self.num_timesteps >= self.next_log:
+                row = tracker.row()
+                with open(self.csv_path, "a", newline="") as handle:
+                    csv.writer(handle).writerow((self.num_timesteps, *row,
+                                                 time.monotonic() - self.started))
+                self.bar.set_postfix_str(tracker.postfix(row), refresh=False)
+                tracker.clear()
+                self.next_log += settings.log_every
+            if self.num_timesteps >= self.next_checkpoint:
+                save_model(self.model, out / "checkpoint.zip")
+                self.next_checkpoint += settings.checkpoint_every
+            return True
+
+        def close(self):
+            if self.bar is not None:
+                self.bar.close()
+
+    return TrainingLog()
+
+
+def train_model(settings: TrainSettings, venv, out, tracker, progress: bool = True) -> Path:
+    """Train (or resume) on `venv` into the claimed folder `out`; returns model.zip's path."""
+    out = Path(out)
+    model = make_model(settings, venv, out / "checkpoint.zip")
+    remaining = settings.steps - model.num_timesteps
+    if remaining > 0:
+        callback = training_log(settings, out, tracker, progress)
+        try:
+            model.learn(remaining, callback=callback, reset_num_timesteps=False)
+        finally:
+            callback.close()
+        save_model(model, out / "checkpoint.zip")
+    return save_model(model, out / "model.zip")
+
+
+def load_progress(out):
+    """The run's progress.csv as a pandas DataFrame."""
+    import pandas as pd
+
+    return pd.read_csv(Path(out) / "progress.csv")

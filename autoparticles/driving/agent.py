@@ -1,0 +1,134 @@
+"""What each driving particle does: the built-in policies `ballistic`, `ttc` and `orca`, and
+trained SB3 models, all looked up in one place (`resolve_policy`).
+
+A policy maps a `Percept` (world.py) to actions (N, 2) in the world's action mode. What each
+one reads is declared: trained models the observation, `ttc` the four invariants of the
+watched neighbour (and, in vehicle mode, the rotation-invariant bearing that turns its pair
+forces into throttle and steer) — a shared deterministic policy on invariants, so for an
+isolated pair it gives equal and opposite forces; `orca` the full neighbour state.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numba
+import numpy as np
+
+from autoparticles.driving.config import DrivingConfig
+from autoparticles.driving.dynamics import pair_to_vehicle
+from autoparticles.driving.orca import check_orca_config, orca
+from autoparticles.driving.world import Percept
+
+Policy = Callable[[Percept], np.ndarray]
+TTC_STRENGTH = 1.5
+"""k of the time-to-collision energy E(τ) = k τ⁻² exp(-τ/τ0) (Karamouzas, Skinner & Guy,
+PRL 113, 238701, 2014, use k = 1.5 for pedestrians)."""
+
+
+def ballistic(percept: Percept) -> np.ndarray:
+    """No interaction: a_int = 0."""
+    return np.zeros((len(percept.invariants), 2))
+
+
+@numba.njit(cache=True)
+def _ttc_kernel(features, radius, sensing, v_max, tau0, strength, a_max, out):
+    for i in range(features.shape[0]):
+        gap, closing, transverse = features[i, 0], features[i, 1], features[i, 2]
+        out[i, 0], out[i, 1] = 0.0, 0.0
+        if gap >= 1.0:
+            continue
+        if gap <= 0.0:
+            out[i, 0] = -1.0
+            continue
+        d = gap * sensing + 2.0 * radius
+        ux, uy = 2.0 * v_max * closing, 2.0 * v_max * transverse
+        a = ux * ux + uy * uy
+        b = d * ux
+        disc = b * b - a * (d * d - 4.0 * radius * radius)
+        if a <= 0.0 or disc <= 0.0:
+            continue
+        root = np.sqrt(disc)
+        tau = (-b - root) / a
+        if tau <= 0.0:
+            continue
+        de_dtau = -strength * np.exp(-tau / tau0) / tau**2 * (2.0 / tau + 1.0 / tau0)
+        dtau_dx = -(ux + (b * ux - a * d) / root) / a
+        dtau_dy = -(uy + b * uy / root) / a
+        out[i, 0] = min(max(de_dtau * dtau_dx / a_max, -1.0), 1.0)
+        out[i, 1] = min(max(de_dtau * dtau_dy / a_max, -1.0), 1.0)
+
+
+def ttc_pair_actions(features: np.ndarray, radius: float, sensing: float, v_max: float,
+                     tau0: float, strength: float = TTC_STRENGTH,
+                     a_max: float = 2.0) -> np.ndarray:
+    """(N, 2) pair-mode actions (α, β) from invariants (N, ≥4) of the watched neighbour.
+
+    In the neighbour's frame r = (d, 0), d = I1 r_s + 2R, and u = 2 v_max (I2, I3). The
+    force on the particle is F = dE/dτ ∂τ/∂r (r = x_j - x_i) with
+    ∂τ/∂r = -(u + (b u - a r)/√Δ)/a, a = |u|², b = r·u, Δ = b² - a(|r|² - 4R²); (α, β) =
+    F/a_max clipped to [-1, 1]. Touching or overlapping pairs push straight apart (α = -1);
+    no collision course, no action."""
+    features = np.ascontiguousarray(features, dtype=np.float64)
+    out = np.empty((len(features), 2))
+    _ttc_kernel(features, radius, sensing, v_max, tau0, strength, a_max, out)
+    return out
+
+
+def ttc(percept: Percept, strength: float = TTC_STRENGTH) -> np.ndarray:
+    """Time-to-collision avoidance towards the watched neighbour, in the world's action mode."""
+    c = percept.config
+    pair = ttc_pair_actions(percept.invariants, c.radius, c.sensing, c.v_max, c.tau0,
+                            strength, c.a_max)
+    return pair if c.action == "pair" else pair_to_vehicle(pair, percept.bearing)
+
+
+@dataclass(frozen=True)
+class BuiltIn:
+    """A built-in policy: act(percept) -> actions, what it sees, and check(config) raising
+    ValueError where it cannot act (None: acts everywhere)."""
+
+    act: Callable[[Percept], np.ndarray]
+    sees: str
+    check: Callable[[DrivingConfig], None] | None = None
+
+
+POLICIES = {"ballistic": BuiltIn(ballistic, "no interaction"),
+            "ttc": BuiltIn(ttc, "4 invariants, hand-designed"),
+            "orca": BuiltIn(orca, "full neighbour state, hand-designed", check_orca_config)}
+"""The one registry of built-in policies: name -> BuiltIn."""
+
+
+def heuristic(name: str, config: DrivingConfig) -> Policy:
+    """A built-in policy ('ballistic', 'ttc', 'orca') for worlds of `config`; refuses a
+    config the policy cannot act in."""
+    if name not in POLICIES:
+        raise ValueError(f"unknown policy {name!r}; built-in: {sorted(POLICIES)} or a model path")
+    entry = POLICIES[name]
+    if entry.check:
+        entry.check(config)
+    return entry.act
+
+
+def load_model_policy(path, config: DrivingConfig) -> Policy:
+    """A trained SB3 model (.zip) as a deterministic policy on the observation; refuses a
+    model whose observation size does not match `config`."""
+    from autoparticles.agents.policies import model_policy
+    from autoparticles.agents.sb3 import load_model
+
+    hint = (f"observation={config.observation!r}, neighbour_rule={config.neighbour_rule!r}, "
+            f"action={config.action!r}")
+    act = model_policy(load_model(path, config.obs_dim, hint))
+    return lambda percept: act(percept.observation)
+
+
+def resolve_policy(name_or_path, config: DrivingConfig) -> Policy:
+    """A built-in policy by name, a model by its .zip path, or a callable Percept -> actions
+    as it is."""
+    if callable(name_or_path):
+        return name_or_path
+    if name_or_path in POLICIES:
+        return heuristic(name_or_path, config)
+    if Path(name_or_path).suffix == ".zip" or Path(name_or_path).exists():
+        return load_model_policy(name_or_path, config)
+    raise ValueError(f"unknown policy {name_or_path!r}: use {sorted(POLICIES)} or a model .zip path")

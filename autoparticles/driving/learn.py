@@ -1,0 +1,57 @@
+"""How the drivers are trained: one policy shared by all particles, every particle a slot of
+`ParticleVecEnv`, with the shared SB3 layer (`agents.sb3`).
+
+The output folder holds `config.json` (the resolved world config), `train.json` (learner
+settings), `progress.csv` (collision rate, forward speed and reward against particle-steps),
+`checkpoint.zip` and, at the end, `model.zip`. Starting again on the same folder resumes.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from autoparticles.agents.sb3 import TrainSettings, load_progress, train_model
+from autoparticles.config import claim_folder
+from autoparticles.driving.analysis import EpisodeMetrics, ballistic_collision_rate
+from autoparticles.driving.config import DrivingConfig
+
+__all__ = ["TrainSettings", "train", "load_progress"]
+
+
+class RolloutTracker:
+    """Metrics of the rollout steps between two progress rows, from the VecEnv's infos
+    (per-slot `collisions`, world values in slot 0) through `EpisodeMetrics`."""
+
+    columns = ("collision_rate", "relative_collision_rate", "forward_speed", "reward_per_step")
+
+    def __init__(self, config: DrivingConfig):
+        self.config = config
+        self.ballistic = ballistic_collision_rate(config.n_particles, config.box,
+                                                  config.radius, config.v0)
+
+    def clear(self) -> None:
+        self.metrics = EpisodeMetrics(self.config.n_particles, self.config.dt)
+        self.reward = 0.0
+
+    def add(self, sb3_locals: dict) -> None:
+        infos = sb3_locals["infos"]
+        self.metrics.add({**infos[0], "collisions": [info["collisions"] for info in infos]})
+        self.reward += float(np.mean(sb3_locals["rewards"]))
+
+    def row(self) -> tuple:
+        summary = self.metrics.summary()
+        rate = summary["collision_rate"]
+        return (rate, rate / self.ballistic, summary["forward_speed"],
+                self.reward / self.metrics.steps)
+
+    def postfix(self, row: tuple) -> str:
+        return f"collisions {row[1]:.1%} of ballistic, speed {row[2]:.2f}"
+
+
+def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = True) -> Path:
+    """Train (or resume) and return the path of the final `model.zip`."""
+    from autoparticles.envs.vec_env import ParticleVecEnv
+
+    out = claim_folder(out, {"config": config, "train": settings}, free=("steps",))
+    venv = ParticleVecEnv(config, seed=settings.seed)
+    return train_model(settings, venv, out, RolloutTracker(config), progress)
