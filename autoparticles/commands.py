@@ -80,7 +80,7 @@ def group(sub, name: str, help: str):
     return parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
 
 
-def add_config_options(parser) -> None:
-    parser.add_argument("--config", default=None, help="JSON file of DrivingConfig fields")
+def add_config_options(parser, what: str = "DrivingConfig") -> None:
+    parser.add_argument("--config", default=None, help=f"TOML or JSON file of {what} fields")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config field (repeatable), e.g. --set n_particles=64")

@@ -10,9 +10,10 @@ import time
 import numpy as np
 import pytest
 
-from autoparticles.molecular.cp2k_run import stage_segments
-from autoparticles.molecular.observables import bond_lengths_and_angles, temperature
-from autoparticles.molecular.reference import load_reference
+from autoparticles.molecular.analysis import bond_lengths_and_angles
+from autoparticles.molecular.reference.cp2k_run import stage_segments
+from autoparticles.molecular.reference.dataset import load_reference
+from autoparticles.molecular.world import temperature
 
 HAS_CP2K = shutil.which("cp2k.psmp") is not None
 needs_cp2k = pytest.mark.skipif(not HAS_CP2K, reason="cp2k.psmp missing: apt-get install -y cp2k")
