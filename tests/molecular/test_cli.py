@@ -84,3 +84,27 @@ def test_bad_input_messages(tmp_path):
     assert result.returncode == 2 and "below half the box" in result.stderr
     result = run(["run", "--model", str(tmp_path / "missing.npz")])
     assert result.returncode == 2 and "no model file" in result.stderr
+
+
+def test_water_flags_show_their_dataclass_defaults_and_take_config_files(tmp_path):
+    import dataclasses
+
+    from autoparticles.cli import build_parser
+    from autoparticles.config import dump
+    from autoparticles.molecular.config import RunSettings
+
+    water = build_parser()._subparsers._group_actions[0].choices["water"]
+    commands = water._subparsers._group_actions[0].choices
+    for name in ("reference", "fit", "run", "validate"):
+        flags = [a for a in commands[name]._actions if hasattr(a, "settings_field")]
+        assert flags and "--config" in commands[name]._option_string_actions
+        for action in flags:
+            cls, field = action.settings_field
+            default = {f.name: f.default for f in dataclasses.fields(cls)}[field]
+            assert action.help.endswith(f"(default: {default})"), (name, field)
+    config = dump(RunSettings(ps=0.01, frame_every=4), tmp_path / "run.json")
+    result = run(["run", "--config", str(config), "--set", "log_every=2", "--out", str(tmp_path / "r")])
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((tmp_path / "r" / "settings.json").read_text())
+    assert (saved["ps"], saved["frame_every"], saved["log_every"]) == (0.01, 4, 2)
+    assert len((tmp_path / "r" / "log.csv").read_text().splitlines()) == 1 + 11

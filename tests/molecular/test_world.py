@@ -81,3 +81,23 @@ def test_md_progress_bar_ends_at_its_total(small_box, capfd):
     simulate(Simulation(make_soft_model(), x, v, numbers, masses, box, RunSettings(ps=0.25)))
     err = capfd.readouterr().err
     assert "0.25/0.25 ps" in err and "100%" in err and ", ," not in err
+
+
+def test_observers_run_at_their_interval_and_a_failed_check_raises(small_box):
+    from autoparticles.molecular.world import BlowUp, LogRow
+
+    x, numbers, box = small_box
+    masses = np.where(numbers == 8, 15.9994, 1.00794)
+    sim = Simulation(make_soft_model(), x, np.zeros_like(x), numbers, masses, box, RunSettings())
+    seen = []
+    sim.attach(lambda s: seen.append(s.steps_done), interval=3)
+    sim.run(7)
+    assert seen == [0, 3, 6] and isinstance(sim.log_row(), LogRow)
+
+    def fail(s):
+        raise BlowUp("stop", s.time)
+
+    sim.attach(fail, interval=2)
+    with pytest.raises(BlowUp):
+        sim.run(4)
+    assert sim.steps_done == 7  # the check ran before the first step
