@@ -46,16 +46,20 @@ def write_xyz(path, numbers, positions, comment: str = "") -> None:
 
 def read_extxyz(path) -> dict:
     """Frames of an extended XYZ file: {'symbols', 'positions' (F, N, 3) [Å], 'box' (3,) [Å],
-    'info' (list of dicts)}; a file that is not one raises a ValueError naming it."""
+    'info' (list of dicts)}; a file that is not one raises a ValueError naming the file and
+    the line."""
     import ase.io
 
     path = Path(path)
+    frames = []
     try:
-        frames = ase.io.read(path, index=":", format="extxyz")
+        for atoms in ase.io.iread(path, index=":", format="extxyz"):
+            frames.append(atoms)
     except UnicodeDecodeError:
         raise ValueError(f"{path} is not a text file (extended XYZ expected)") from None
     except (ValueError, IndexError, KeyError) as error:
-        raise ValueError(f"{path} is not an extended XYZ trajectory: {error}") from None
+        line = _frame_line(path, len(frames), len(frames[0]) if frames else None)
+        raise ValueError(f"{path}:{line}: not an extended XYZ frame: {error}") from None
     if not frames:
         raise ValueError(f"{path} holds no frames")
     names = frames[0].get_chemical_symbols()
@@ -63,6 +67,22 @@ def read_extxyz(path) -> dict:
         raise ValueError(f"{path}: the atoms differ between frames")
     return {"symbols": names, "positions": np.array([a.positions for a in frames]),
             "box": frames[0].cell.lengths(), "info": [a.info for a in frames]}
+
+
+def _frame_line(path: Path, frame: int, atoms: int | None) -> int:
+    """1-based line of the first atom line of `frame` that is not 'SYMBOL x y z ...' (else the
+    frame's first line); frames of `atoms` atoms (None: read from the first line)."""
+    lines = path.read_text().splitlines()
+    atoms = int(lines[0]) if atoms is None and lines and lines[0].strip().isdigit() else atoms
+    if atoms is None:
+        return 1
+    start = frame * (atoms + 2)
+    for k in range(start + 2, min(start + 2 + atoms, len(lines))):
+        try:
+            [float(v) for v in lines[k].split()[1:4]]
+        except ValueError:
+            return k + 1
+    return start + 1
 
 
 def read_npz(path: Path, what: str) -> dict:
