@@ -14,6 +14,7 @@ so every way of building one (constructor, `replace`, `load`, `--set`) is valida
 way. A failed check raises `ConfigError` naming the field and, when known, the file.
 """
 
+import argparse
 import dataclasses
 import json
 import math
@@ -63,12 +64,13 @@ def _finite_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def setting(default, check=None):
-    """A dataclass field with a default and an optional check(value) -> message or None."""
+def setting(default, check=None, doc: str = ""):
+    """A dataclass field with a default, an optional check(value) -> message or None, and a
+    one-line `doc` (the help of its command-line flag)."""
+    metadata = {"check": check, "doc": doc}
     if isinstance(default, (list, dict)):
-        return dataclasses.field(default_factory=lambda: type(default)(default),
-                                 metadata={"check": check})
-    return dataclasses.field(default=default, metadata={"check": check})
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 # -------------------------------------------------------------- settings
@@ -189,18 +191,40 @@ def add_flags(parser, cls, *names, **spelled) -> None:
     """Add `--field-name` flags for the named fields of `cls` (`spelled`: field -> flag).
 
     Each flag's parsed default is None (so `resolve` knows it was not given); its help shows
-    the dataclass default, and the action records `settings_field = (cls, name)` so a test
-    can check every flag against its dataclass."""
+    the field's `doc` and the dataclass default; a value is coerced and checked as it is
+    parsed, so a bad one is reported against the flag; a bool field gets `--flag/--no-flag`.
+    The action records `settings_field = (cls, name)` so a test can check every flag against
+    its dataclass."""
     hints = typing.get_type_hints(cls)
-    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     for name in names + tuple(spelled):
         flag = spelled.get(name, "--" + name.replace("_", "-"))
-        kind = hints[name]
-        action = parser.add_argument(
-            flag, dest=name, default=None, metavar=name.upper(),
-            type=lambda text, kind=kind, flag=flag: _coerce(kind, text, flag),
-            help=f"(default: {defaults[name]})")
+        field = fields[name]
+        default = field.default_factory() if field.default is dataclasses.MISSING else field.default
+        shown = f"{field.metadata.get('doc', '')} (default: {default})".lstrip()
+        if hints[name] is bool:
+            action = parser.add_argument(flag, dest=name, default=None, help=shown,
+                                         action=argparse.BooleanOptionalAction)
+        else:
+            action = parser.add_argument(flag, dest=name, default=None, metavar=name.upper(),
+                                         type=_flag_type(hints[name], field, flag), help=shown)
         action.settings_field = (cls, name)
+
+
+def _flag_type(kind, field, flag):
+    def parse(text):
+        try:
+            value = _coerce(kind, text, flag)
+        except ConfigError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        check = field.metadata.get("check")
+        problem = check(value) if check else None
+        if problem:
+            raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")
+        return value
+
+    parse.__name__ = field.name
+    return parse
 
 
 # --------------------------------------------------------------- coercion

@@ -21,12 +21,11 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     from autoparticles.driving.config import DrivingConfig
     from autoparticles.driving.learn import TrainSettings, train
     from autoparticles.driving.watch import watch_driving
-    from autoparticles.molecular.describe import describe_text
-    from autoparticles.molecular.fit import FitSettings
-    from autoparticles.molecular.reference import load_reference
-    from autoparticles.molecular.simulate import RunSettings
-    from autoparticles.molecular.workflow import DEFAULT_FIT, fit_report, format_fit_report, print_table, validate_model
-    from autoparticles.watch import watch_water
+    from autoparticles.molecular.analysis import describe_text, fit_report, format_fit_report
+    from autoparticles.molecular.config import FitSettings, RunSettings
+    from autoparticles.molecular.reference.dataset import load_reference
+    from autoparticles.molecular.validation import print_table, validate_model
+    from autoparticles.molecular.watch import watch_water
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -53,7 +52,7 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     print(describe_text(data))
 
     _section("water: fit the O and H losses (default model)")
-    settings = FitSettings(**{**DEFAULT_FIT.__dict__, "frame_stride": 4 if quick else 2})
+    settings = FitSettings(frame_stride=4 if quick else 2)
     water_model, report = fit_report(data, settings)
     water_model.save(out / "water-model.npz")
     print(format_fit_report(report))

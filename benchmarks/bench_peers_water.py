@@ -30,16 +30,15 @@ SPCFW = {"q_o": -0.82, "q_h": 0.41, "sigma_nm": 0.3165492, "epsilon_kj": 0.65029
 
 
 def water_box(molecules):
-    from autoparticles.molecular.units import ATOMIC_MASS
-    from autoparticles.molecular.water_box import build_water_box
+    from autoparticles.invariants.space import displacement
+    from autoparticles.molecular.box import build_water_box
+    from autoparticles.molecular.config import masses
 
     box = build_water_box(molecules, seed=1)
-    masses = np.array([ATOMIC_MASS[int(z)] for z in box.numbers])
     # whole molecules (H next to its O, not folded across the box), as bonded codes expect
     x = box.positions.reshape(molecules, 3, 3)
-    offset = x[:, 1:] - x[:, :1]
-    x[:, 1:] = x[:, :1] + offset - box.box * np.round(offset / box.box)
-    return box, masses
+    x[:, 1:] = x[:, :1] + displacement(x[:, :1], x[:, 1:], box.box)
+    return box, masses(box.numbers)
 
 
 def time_steps(step, steps):
@@ -50,9 +49,9 @@ def time_steps(step, steps):
 
 
 def ours(molecules, steps):
-    from autoparticles.molecular.integrators import maxwell_boltzmann
-    from autoparticles.molecular.model import load_model
-    from autoparticles.molecular.simulate import RunSettings, Simulation
+    from autoparticles.molecular.agent import load_model
+    from autoparticles.molecular.config import RunSettings
+    from autoparticles.molecular.world import Simulation, maxwell_boltzmann
 
     box, masses = water_box(molecules)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
@@ -116,14 +115,15 @@ def ase_tip3p(molecules, steps):
 
 
 def cp2k(molecules, steps):
-    from autoparticles.molecular.cp2k_input import Thermostat, find_nnp_member, md_input, write_xyz
-    from autoparticles.molecular.cp2k_run import cp2k_executable
+    from autoparticles.molecular.io import write_xyz
+    from autoparticles.molecular.reference.cp2k_input import Thermostat, find_nnp_member, md_input
+    from autoparticles.molecular.reference.cp2k_run import cp2k_executable
 
     exe = cp2k_executable()
     box, _ = water_box(molecules)
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        write_xyz(folder / "start.xyz", box.symbols, box.positions)
+        write_xyz(folder / "start.xyz", box.numbers, box.positions)
 
         def run(n):
             text = md_input("bench", "start.xyz", box.box, n, 300.0, 0.5, Thermostat("nose", 100.0), 1000,

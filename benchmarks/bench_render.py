@@ -27,7 +27,7 @@ def fps(draw, seconds: float) -> float:
 
 
 def main():
-    from autoparticles.molecular.water_box import build_water_box
+    from autoparticles.molecular.box import build_water_box
     from autoparticles.render.driving import DrivingRenderer
     from autoparticles.render.water import WaterRenderer
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autoparticles.cli import main
-from autoparticles.molecular.reference import load_reference, save_reference, shipped_reference_path
+from autoparticles.molecular.reference.dataset import load_reference, save_reference, shipped_reference_path
 
 CLI = [sys.executable, "-m", "autoparticles.cli"]
 
@@ -76,7 +76,7 @@ def test_negative_ridge_and_other_bad_numbers_name_the_flag(capsys, tmp_path):
         assert exit_.value.code == 2
         err = capsys.readouterr().err
         assert flag in err and "Traceback" not in err
-    from autoparticles.molecular.fit import FitSettings
+    from autoparticles.molecular.config import FitSettings
 
     with pytest.raises(ValueError, match="ridge"):
         FitSettings(ridge=-1.0)
@@ -91,7 +91,8 @@ def test_water_run_writes_only_the_named_folder_and_never_overwrites(tmp_path):
     first = run()
     assert first.returncode == 0, first.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["named"]
-    assert sorted(p.name for p in (tmp_path / "named").iterdir()) == ["log.csv", "traj.extxyz"]
+    assert sorted(p.name for p in (tmp_path / "named").iterdir()) == ["log.csv", "settings.json",
+                                                                       "traj.extxyz"]
     again = run()
     assert again.returncode == 2 and "Traceback" not in again.stderr
     assert "named/traj.extxyz exists" in again.stderr and "--force" in again.stderr

@@ -1,5 +1,5 @@
 """Geometry: periodic space, the cell-list neighbour search, the four pair invariants of disks
-and the species-resolved radial invariants of molecules (numba kernels over plain arrays,
+and the species-resolved radial and angular invariants of molecules (numba kernels over plain arrays,
 loaded on first use).
 
 `driving_invariants` and `DrivingObservation` are the first round's names of
@@ -17,6 +17,8 @@ _NAMES = {
     "RadialInvariants": "autoparticles.invariants.radial",
     "radial_invariants": "autoparticles.invariants.radial",
     "contract_gradient": "autoparticles.invariants.radial",
+    "AngularBasis": "autoparticles.invariants.angular",
+    "angular_invariants": "autoparticles.invariants.angular",
     "displacement": "autoparticles.invariants.space",
     "minimum_image": "autoparticles.invariants.space",
     "wrap": "autoparticles.invariants.space",

@@ -2,24 +2,28 @@
 and its validation against the reference.
 
     from autoparticles.molecular import load_reference, load_model, validate_model
+
+The folder has the shape of every system: config (species, settings), world (integrators,
+the run loop and its observers), agent (the losses, forces, model file), learn (the fit),
+analysis and validation (observables, the table against the reference), watch, cli; plus
+reference/ (CP2K), io, units and box.
 """
 
 from autoparticles.exports import lazy_exports
 
+_M = "autoparticles.molecular."
 _EXPORTS = {
-    "read_extxyz": "autoparticles.molecular.extxyz",
-    "FitSettings": "autoparticles.molecular.fit", "fit_model": "autoparticles.molecular.fit",
-    "WaterModel": "autoparticles.molecular.model", "load_model": "autoparticles.molecular.model",
-    "ReferenceData": "autoparticles.molecular.reference",
-    "load_reference": "autoparticles.molecular.reference",
-    "save_reference": "autoparticles.molecular.reference",
-    "RunSettings": "autoparticles.molecular.simulate",
-    "Simulation": "autoparticles.molecular.simulate",
-    "start_from_reference": "autoparticles.molecular.simulate",
-    "start_from_lattice": "autoparticles.molecular.simulate",
-    "DEFAULT_FIT": "autoparticles.molecular.workflow",
-    "fit_report": "autoparticles.molecular.workflow",
-    "validate_model": "autoparticles.molecular.workflow",
+    "FitSettings": _M + "config", "RunSettings": _M + "config",
+    "ReferenceRunSpec": _M + "config",
+    "WaterModel": _M + "agent", "load_model": _M + "agent",
+    "fit_model": _M + "learn",
+    "fit_report": _M + "analysis",
+    "read_extxyz": _M + "io",
+    "ReferenceData": _M + "reference.dataset", "load_reference": _M + "reference.dataset",
+    "save_reference": _M + "reference.dataset",
+    "Simulation": _M + "world", "simulate": _M + "world",
+    "start_from_reference": _M + "world", "start_from_lattice": _M + "world",
+    "validate_model": _M + "validation",
 }
 __all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -2,7 +2,7 @@
 
 from ase.calculators.calculator import Calculator, all_changes
 
-from autoparticles.molecular.model import species_indices
+from autoparticles.molecular.config import species_indices
 
 
 class WaterModelCalculator(Calculator):

@@ -27,9 +27,3 @@ AMU_A2_PER_FS2_TO_EV = 103.6426965268
 
 AVOGADRO = 6.02214076e23
 """Avogadro constant [1/mol] (exact, SI 2019)."""
-
-ATOMIC_MASS = {1: 1.00794, 8: 15.9994}
-"""Standard atomic weights [u] of H and O (the values CP2K uses for these elements)."""
-
-SYMBOL = {1: "H", 8: "O"}
-NUMBER = {"H": 1, "O": 8}

@@ -4,21 +4,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autoparticles.invariants.angular import AngularBasis, angular_invariants, contract_gradient
-from autoparticles.invariants.neighbours import NeighbourList
+from tests.invariants import helpers
+from tests.invariants.helpers import rotation3
 
 BASIS = AngularBasis(centres=[1.0, 2.0], eta=1.5, lambdas=[1, -1, -1], zetas=[1, 1, 4], cutoff=3.5)
 
 
 def atoms(seed, n=30, edge=8.0):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(0, edge, (n, 3))
-    return x, rng.integers(0, 2, n), edge
+    return helpers.atoms(seed, n, edge)
 
 
 def psi(x, species, box, basis=BASIS, list_cutoff=BASIS.cutoff):
-    nl = NeighbourList(list_cutoff, box, dim=3)
-    nl.update(x)
-    return angular_invariants(x, species, nl, basis)
+    return angular_invariants(x, species, helpers.neighbour_list(x, list_cutoff, box), basis)
 
 
 def brute_force(x, species, box, basis=BASIS):
@@ -47,11 +44,6 @@ def brute_force(x, species, box, basis=BASIS):
     return out
 
 
-def rotation3(rng):
-    q, r = np.linalg.qr(rng.normal(size=(3, 3)))
-    return q * np.sign(np.diag(r))
-
-
 @pytest.mark.parametrize("box", [8.0, None])
 def test_values_match_brute_force(box):
     x, species, _ = atoms(0)
@@ -66,15 +58,8 @@ def test_contraction_matches_central_differences_of_the_brute_force(self_only):
     x[2] = x[0] + [-0.3, 0.9, 0.0]
     weights = np.random.default_rng(2).normal(size=(len(x), BASIS.n_features()))
     grad = contract_gradient(psi(x, species, edge), weights, self_only=self_only)
-    h = 1e-6
-    for m in range(len(x)):
-        for d in range(3):
-            up, down = x.copy(), x.copy()
-            up[m, d] += h
-            down[m, d] -= h
-            diff = brute_force(up, species, edge) - brute_force(down, species, edge)
-            numeric = diff[m] @ weights[m] if self_only else np.sum(diff * weights)
-            assert grad[m, d] == pytest.approx(numeric / (2 * h), rel=1e-5, abs=1e-7 * np.abs(grad).max())
+    helpers.assert_central_differences(grad, lambda y: brute_force(y, species, edge), x, weights,
+                                       self_only, abs_scale=1e-7)
 
 
 def test_jacobian_blocks_are_the_derivative_of_each_invariant():
@@ -127,10 +112,8 @@ def test_channels_resolve_species_pairs_and_angles():
 
 def test_bad_input():
     x, species, edge = atoms(4)
-    nl = NeighbourList(3.0, edge, dim=3)
-    nl.update(x)
     with pytest.raises(ValueError, match="below the basis cutoff"):
-        angular_invariants(x, species, nl, BASIS)
+        angular_invariants(x, species, helpers.neighbour_list(x, 3.0, edge), BASIS)
     with pytest.raises(ValueError, match="λ = ±1"):
         AngularBasis([1.0], 1.0, [0.5], [1.0])
     with pytest.raises(ValueError, match="differ"):

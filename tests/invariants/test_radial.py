@@ -5,26 +5,19 @@ from hypothesis import strategies as st
 
 from autoparticles.invariants.neighbours import NeighbourList
 from autoparticles.invariants.radial import RadialBasis, contract_gradient, radial_invariants
+from tests.invariants import helpers
+from tests.invariants.helpers import rotation3
 
 BASES = {"inverse": RadialBasis.inverse_powers(cutoff=4.0),
          "gaussian": RadialBasis.gaussians(cutoff=4.0, count=10)}
 
 
 def atoms(seed, n=36, edge=9.0):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(0, edge, (n, 3))
-    return x, rng.integers(0, 2, n), edge
+    return helpers.atoms(seed, n, edge)
 
 
 def phi(x, species, box, basis):
-    nl = NeighbourList(basis.cutoff, box, dim=3)
-    nl.update(x)
-    return radial_invariants(x, species, nl, basis)
-
-
-def rotation3(rng):
-    q, r = np.linalg.qr(rng.normal(size=(3, 3)))
-    return q * np.sign(np.diag(r))
+    return radial_invariants(x, species, helpers.neighbour_list(x, basis.cutoff, box), basis)
 
 
 @pytest.mark.parametrize("kind", sorted(BASES))
@@ -36,17 +29,8 @@ def test_gradients_match_central_differences(kind, self_only):
     inv = phi(x, species, edge, basis)
     weights = np.random.default_rng(2).normal(size=inv.values.shape)
     grad = contract_gradient(inv, weights, self_only=self_only)
-    h = 1e-6
-    for m in range(len(x)):
-        for d in range(3):
-            up, down = x.copy(), x.copy()
-            up[m, d] += h
-            down[m, d] -= h
-            if self_only:  # only atom m's own invariants move with it
-                diff = (phi(up, species, edge, basis).values[m] - phi(down, species, edge, basis).values[m]) @ weights[m]
-            else:
-                diff = np.sum((phi(up, species, edge, basis).values - phi(down, species, edge, basis).values) * weights)
-            assert grad[m, d] == pytest.approx(diff / (2 * h), rel=1e-5, abs=1e-6 * np.abs(grad).max())
+    helpers.assert_central_differences(grad, lambda y: phi(y, species, edge, basis).values, x,
+                                       weights, self_only, abs_scale=1e-6)
 
 
 def test_dense_jacobian_of_every_invariant():
@@ -102,10 +86,8 @@ def test_pair_values_are_symmetric_and_cutoff_is_smooth():
 def test_bad_input():
     basis = BASES["gaussian"]
     x, species, edge = atoms(4)
-    nl = NeighbourList(2.0, edge, dim=3)
-    nl.update(x)
     with pytest.raises(ValueError, match="below the basis cutoff"):
-        radial_invariants(x, species, nl, basis)
+        radial_invariants(x, species, helpers.neighbour_list(x, 2.0, edge), basis)
     with pytest.raises(ValueError, match="species"):
         radial_invariants(x, species[:-1], NeighbourList(4.0, edge, dim=3), basis)
     with pytest.raises(ValueError, match="basis kind"):

@@ -4,8 +4,8 @@ import pytest
 from autoparticles.agents.losses import QuadraticLoss
 from autoparticles.invariants.angular import AngularBasis
 from autoparticles.invariants.radial import RadialBasis
-from autoparticles.molecular.model import WaterModel
-from autoparticles.molecular.water_box import build_water_box
+from autoparticles.molecular.agent import WaterModel
+from autoparticles.molecular.box import build_water_box
 
 
 @pytest.fixture(scope="session")

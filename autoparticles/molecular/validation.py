@@ -1,4 +1,5 @@
-"""Learned simulation vs the CP2K reference: the validation table of specs/water.md."""
+"""Learned simulation vs the CP2K reference: the validation table of specs/water.md, its
+report files and plots."""
 
 import json
 from dataclasses import dataclass
@@ -7,16 +8,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from autoparticles.molecular.diffusion import (
+from autoparticles.molecular.analysis import (
     FIT_WINDOW_FS,
+    PEAK_WINDOWS,
+    bond_lengths_and_angles,
     diffusion_coefficient,
     mean_squared_displacement,
+    rdf,
 )
-from autoparticles.molecular.observables import bond_lengths_and_angles, rdf, temperature
+from autoparticles.molecular.config import RunSettings
+from autoparticles.molecular.reference.dataset import ReferenceData
+from autoparticles.molecular.world import simulate, start_simulation, temperature
 
-PEAK_WINDOWS = {"g_OO": (8, 8, False, (2.3, 3.3)), "g_OH": (8, 1, True, (1.5, 2.4)),
-                "g_HH": (1, 1, True, (2.0, 3.0))}
-"""Pair, intermolecular flag and search window [Å] of each first maximum."""
+STABILITY_PS = 100.0
+"""The spec's stability requirement."""
+KNOWN_LIMITATION = (
+    "A known limitation of the current model, being worked on: the learned water is slightly "
+    "over-structured (first RDF peaks too high, diffusion too slow) compared with CP2K; the force "
+    "errors cannot tell, the dynamics can. Short runs add noise to the diffusion and σ_T rows.")
 
 
 @dataclass(frozen=True)
@@ -149,3 +158,37 @@ def plot_structure(ref: Structure, learned: Structure, out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "msd.png", dpi=110)
     plt.close(fig)
+
+
+def validate_model(model, data: ReferenceData, settings: RunSettings, out=None,
+                   progress: bool = True, trajectory_path=None, log_path=None):
+    """Run the learned simulation from a reference frame and compare; returns
+    (table, trajectory). Writes the report into `out` when given."""
+    traj = simulate(start_simulation(model, data, settings), trajectory_path=trajectory_path,
+                    log_path=log_path, progress=progress)
+    ref = reference_structure(data)
+    simulated_ps = (traj.times[-1] - traj.times[0]) / 1000.0 if len(traj.times) > 1 else 0.0
+    learned = analyse(traj.positions, traj.times, traj.temperatures, data.numbers, data.box)
+    table = validation_table(ref, learned, len(data.numbers), settings.temperature)
+    if settings.ps >= STABILITY_PS or traj.status != "ok":
+        table = add_stability_row(table, simulated_ps, STABILITY_PS, traj.status)
+    if out is not None:
+        header = (f"# Validation: learned water vs CP2K reference\n\n"
+                  f"{simulated_ps:.1f} ps of learned simulation ({model.mode} mode, "
+                  f"{settings.thermostat}, dt {settings.dt} fs, {traj.steps_per_second:.0f} steps/s); "
+                  f"status: {traj.status}.")
+        write_report(table, ref, learned, Path(out), header)
+    return table, traj
+
+
+def print_table(table) -> str:
+    """The table in markdown, the count of passing rows and, when rows fail, which ones, by how
+    much, and why."""
+    passed = int(table.passed.sum())
+    text = table_markdown(table) + f"\n\n{passed}/{len(table)} rows pass"
+    failed = table[~table.passed]
+    if len(failed):
+        text += "; failing: " + "; ".join(
+            f"{r.property} {r.learned:.4g} vs {r.reference:.4g} {r.unit}".rstrip()
+            for r in failed.itertuples()) + ".\n" + KNOWN_LIMITATION
+    return text

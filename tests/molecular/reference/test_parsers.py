@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autoparticles.molecular.cp2k_parsers import MalformedTrajectoryError, check_matching, read_cp2k_xyz
+from autoparticles.molecular.reference.parsers import MalformedTrajectoryError, check_matching, read_cp2k_xyz
 
 
 def cp2k_text(frames=3, symbols=("O", "H", "H"), first_step=0, stride=10):

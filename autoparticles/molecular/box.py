@@ -4,7 +4,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autoparticles.molecular.units import ATOMIC_MASS, AVOGADRO
+from autoparticles.invariants.space import displacement
+from autoparticles.molecular.config import SPECIES, symbols
+from autoparticles.molecular.units import AVOGADRO
 
 OH_BOND_ANGSTROM = 0.9572
 """Starting O–H distance [Å] (TIP3P geometry, Jorgensen et al., J. Chem. Phys. 79, 926, 1983)."""
@@ -12,7 +14,7 @@ OH_BOND_ANGSTROM = 0.9572
 HOH_ANGLE_DEGREES = 104.52
 """Starting H–O–H angle [degrees] (TIP3P geometry, same source)."""
 
-WATER_MASS = ATOMIC_MASS[8] + 2 * ATOMIC_MASS[1]
+WATER_MASS = SPECIES[0].mass + 2 * SPECIES[1].mass
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class WaterBox:
 
     @property
     def symbols(self) -> list[str]:
-        return ["O" if z == 8 else "H" for z in self.numbers]
+        return symbols(self.numbers)
 
 
 def cubic_edge_for_density(molecules: int, density_g_cm3: float) -> float:
@@ -88,12 +90,10 @@ def build_water_box(
         trial = rng.uniform(0, edge, 3) + template @ _random_rotation(rng).T
         if placed:
             others = np.concatenate(placed)
-            delta = trial[:, None, :] - others[None, :, :]
-            delta -= edge * np.round(delta / edge)
-            dist = np.linalg.norm(delta, axis=-1)
+            dist = np.linalg.norm(displacement(others[None], trial[:, None], edge), axis=-1)
             if dist[0, 0::3].min() < min_oo or dist.min() < min_intermolecular:
                 continue
         placed.append(trial)
     positions = np.mod(np.concatenate(placed), edge)
-    numbers = np.tile([8, 1, 1], molecules)
+    numbers = np.tile([SPECIES[0].number, SPECIES[1].number, SPECIES[1].number], molecules)
     return WaterBox(positions=positions, numbers=numbers, box=np.full(3, edge))

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from autoparticles.molecular.observables import bond_lengths_and_angles, temperature
-from autoparticles.molecular.reference import load_reference, save_reference
+from autoparticles.molecular.analysis import bond_lengths_and_angles
+from autoparticles.molecular.reference.dataset import load_reference, save_reference
+from autoparticles.molecular.world import temperature
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,18 @@ import time
 import numpy as np
 import pytest
 
-from autoparticles.molecular.cp2k_run import stage_segments
-from autoparticles.molecular.observables import bond_lengths_and_angles, temperature
-from autoparticles.molecular.reference import load_reference
+from autoparticles.molecular.analysis import bond_lengths_and_angles
+from autoparticles.molecular.reference.cp2k_run import stage_segments
+from autoparticles.molecular.reference.dataset import load_reference
+from autoparticles.molecular.world import temperature
 
 HAS_CP2K = shutil.which("cp2k.psmp") is not None
 needs_cp2k = pytest.mark.skipif(not HAS_CP2K, reason="cp2k.psmp missing: apt-get install -y cp2k")
+
+
+def runs_cp2k(test):
+    """A test of a real CP2K run: skipped without CP2K, marked cp2k and slow."""
+    return needs_cp2k(pytest.mark.cp2k(pytest.mark.slow(test)))
 COMMAND = [sys.executable, "-m", "autoparticles.cli", "water", "reference", "--molecules", "8",
            "--equilibration-ps", "0.01", "--production-ps", "0.05", "--stride", "10",
            "--restart-every", "20", "--seed", "3", "--quiet"]
@@ -46,15 +52,12 @@ def interrupted_then_resumed(tmp_path_factory):
     assert not out.exists()
     second = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stdout + second.stderr
-    return out, second.stdout
+    return out, second.stdout, load_reference(out)
 
 
-@needs_cp2k
-@pytest.mark.cp2k
-@pytest.mark.slow
+@runs_cp2k
 def test_resumed_run_has_every_frame_once(interrupted_then_resumed):
-    out, stdout = interrupted_then_resumed
-    data = load_reference(out)
+    out, stdout, data = interrupted_then_resumed
     segments = stage_segments(out.parent / "ref-cp2k" / "production")
     assert len(segments) == 2 and segments[1].start_step > 0
     np.testing.assert_allclose(data.times, np.arange(11) * 5.0)  # steps 0..100 every 10
@@ -64,12 +67,9 @@ def test_resumed_run_has_every_frame_once(interrupted_then_resumed):
     assert "g_OO 1st max" in stdout
 
 
-@needs_cp2k
-@pytest.mark.cp2k
-@pytest.mark.slow
+@runs_cp2k
 def test_units_agree_with_cp2k_energy_file(interrupted_then_resumed):
-    out, _ = interrupted_then_resumed
-    data = load_reference(out)
+    out, _, data = interrupted_then_resumed
     # CP2K's own temperature column must equal the one from our converted velocities
     rows = {}
     for seg in stage_segments(out.parent / "ref-cp2k" / "production"):

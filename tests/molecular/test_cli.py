@@ -7,9 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from autoparticles.molecular.diffusion import diffusion_coefficient
-from autoparticles.molecular.observables import rdf
-from autoparticles.molecular.reference import ReferenceData, load_reference, save_reference
+from autoparticles.molecular.reference.dataset import ReferenceData, load_reference, save_reference
 
 CLI = [sys.executable, "-m", "autoparticles.cli", "water"]
 
@@ -21,7 +19,7 @@ def run(args, **kw):
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
     out = tmp_path_factory.mktemp("fit") / "model.npz"
-    result = run(["fit", "--frame-stride", "20", "--ridge", "1e-5", "--out", str(out), "--json"])
+    result = run(["fit", "--frame-stride", "20", "--set", "ridge=1e-5", "--out", str(out), "--json"])
     assert result.returncode == 0, result.stderr
     return out, json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -34,6 +32,20 @@ def test_fit_reports_per_species_errors(fitted):
             row = report[species][part]
             assert set(row) == {"rmse", "mae", "rel_rmse", "r2"}
             assert 0 < row["rel_rmse"] < 0.4 and row["r2"] > 0.85  # a real fit, not noise
+
+
+def test_fit_model_from_python_is_the_fit_of_the_command(fitted):
+    from autoparticles.config import load
+    from autoparticles.molecular import FitSettings, fit_model, load_model
+
+    path, _ = fitted
+    saved = load(FitSettings, path.with_suffix(".settings.json"))
+    assert saved == FitSettings(frame_stride=20, ridge=1e-5)
+    command, python = load_model(path), fit_model(load_reference(), saved, progress=False)[0]
+    assert command.metadata == json.loads(json.dumps(python.metadata))
+    for ours, theirs in zip(command.species_losses, python.species_losses):
+        np.testing.assert_allclose(ours.quadratic, theirs.quadratic, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(ours.linear, theirs.linear, rtol=1e-12, atol=1e-14)
 
 
 def test_run_writes_an_ase_readable_trajectory_and_a_log(fitted, tmp_path):
@@ -74,40 +86,25 @@ def test_bad_input_messages(tmp_path):
     assert result.returncode == 2 and "no model file" in result.stderr
 
 
-def test_ideal_gas_rdf_is_one_and_random_walk_diffusion_is_recovered():
-    rng = np.random.default_rng(0)
-    box = np.full(3, 10.0)
-    numbers = np.full(300, 8)
-    gas = rdf(rng.uniform(0, 10, (40, 300, 3)), numbers, box, 8, 8, bin_width=0.25)
-    assert abs(gas.g[(gas.r > 2) & (gas.r < 5)].mean() - 1.0) < 0.03
-    # Brownian walkers with D = 2e-5 cm²/s = 2e-4 Å²/fs, sampled every 10 fs
-    d_true = 2e-4
-    steps = rng.normal(scale=np.sqrt(2 * d_true * 10.0), size=(400, 500, 3))
-    positions = np.cumsum(steps, axis=0)
-    times = np.arange(400) * 10.0
-    assert diffusion_coefficient(positions, times, np.arange(500)) == pytest.approx(2e-5, rel=0.1)
+def test_water_flags_show_their_dataclass_defaults_and_take_config_files(tmp_path):
+    import dataclasses
 
+    from autoparticles.cli import build_parser
+    from autoparticles.config import dump
+    from autoparticles.molecular.config import RunSettings
 
-def test_fit_bar_is_labelled_plainly(capfd):
-    from autoparticles.molecular.fit import FitSettings, fit_model
-
-    data = load_reference()
-    small = ReferenceData(data.positions[:40], data.forces[:40], None, data.numbers, data.masses,
-                          data.box, data.times[:40], {})
-    fit_model(small, FitSettings(basis="gaussian", ridge=1e-4, frame_stride=8), progress=True)
-    err = capfd.readouterr().err
-    assert "fitting frames" in err and "design" not in err
-
-
-def test_failing_validation_rows_are_explained():
-    import pandas as pd
-
-    from autoparticles.molecular.workflow import print_table
-
-    table = pd.DataFrame([{"property": "g_OO 1st max height", "unit": "", "reference": 2.54,
-                           "learned": 2.95, "tolerance": "±10%", "passed": False},
-                          {"property": "mean O–H distance", "unit": "Å", "reference": 0.970,
-                           "learned": 0.971, "tolerance": "±0.01", "passed": True}])
-    text = print_table(table)
-    assert "1/2 rows pass; failing: g_OO 1st max height 2.95 vs 2.54" in text
-    assert "known limitation" in text and "over-structured" in text
+    water = build_parser()._subparsers._group_actions[0].choices["water"]
+    commands = water._subparsers._group_actions[0].choices
+    for name in ("reference", "fit", "run", "validate"):
+        flags = [a for a in commands[name]._actions if hasattr(a, "settings_field")]
+        assert flags and "--config" in commands[name]._option_string_actions
+        for action in flags:
+            cls, field = action.settings_field
+            default = {f.name: f.default for f in dataclasses.fields(cls)}[field]
+            assert action.help.endswith(f"(default: {default})"), (name, field)
+    config = dump(RunSettings(ps=0.01, frame_every=4), tmp_path / "run.json")
+    result = run(["run", "--config", str(config), "--set", "log_every=2", "--out", str(tmp_path / "r")])
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((tmp_path / "r" / "settings.json").read_text())
+    assert (saved["ps"], saved["frame_every"], saved["log_every"]) == (0.01, 4, 2)
+    assert len((tmp_path / "r" / "log.csv").read_text().splitlines()) == 1 + 11

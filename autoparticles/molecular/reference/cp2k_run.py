@@ -5,7 +5,6 @@ on the same work folder continues from the newest CP2K restart file, so an inter
 loses at most `restart_every` steps.
 """
 
-import dataclasses
 import json
 import os
 import re
@@ -15,57 +14,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autoparticles.molecular.cp2k_input import (
-    Restart,
-    Thermostat,
-    find_nnp_member,
-    md_input,
-    write_xyz,
-)
-from autoparticles.molecular.water_box import build_water_box
+import numpy as np
+
+from autoparticles.config import as_dict, dump
+from autoparticles.molecular.box import build_water_box, cubic_edge_for_density
+from autoparticles.molecular.config import ReferenceRunSpec
+from autoparticles.molecular.io import write_xyz
+from autoparticles.molecular.reference.cp2k_input import Restart, Thermostat, find_nnp_member, md_input
 
 INSTALL_HINT = "CP2K is not installed: apt-get update && apt-get install -y cp2k"
-
-
-@dataclass(frozen=True)
-class ReferenceRunSpec:
-    """Parameters of a reference run (saved as `spec.json` in the work folder)."""
-
-    molecules: int = 64
-    temperature: float = 300.0
-    """Target temperature [K]."""
-    equilibration_ps: float = 1.0
-    production_ps: float = 5.0
-    stride: int = 10
-    """Print positions, forces and velocities every `stride` MD steps."""
-    seed: int = 1
-    """Seed of the box builder and of CP2K's random numbers (CP2K needs it positive)."""
-    timestep_fs: float = 0.5
-    density_g_cm3: float = 0.997
-    csvr_timecon_fs: float = 25.0
-    nose_timecon_fs: float = 100.0
-    nose_chain_length: int = 3
-    nnp_member: int = 1
-    restart_every: int = 100
-    """Steps between CP2K restart files (the most an interruption can lose)."""
-
-    def __post_init__(self):
-        checks = {
-            "molecules": self.molecules > 0,
-            "temperature": self.temperature > 0,
-            "equilibration_ps": self.equilibration_ps >= 0,
-            "production_ps": self.production_ps > 0,
-            "stride": self.stride > 0,
-            "seed": self.seed > 0,
-            "timestep_fs": self.timestep_fs > 0,
-            "restart_every": self.restart_every > 0,
-        }
-        for name, ok in checks.items():
-            if not ok:
-                raise ValueError(f"{name} = {getattr(self, name)!r} is out of range")
-
-    def steps(self, ps: float) -> int:
-        return int(round(ps * 1000.0 / self.timestep_fs))
 
 
 def cp2k_executable() -> str:
@@ -196,7 +153,7 @@ def _run_stage(stage_dir: Path, total_steps: int, thermostat: Thermostat, entry:
         continuing = Restart(restart, continue_run=True) if restart else entry
         segment = Segment(stage_dir, len(segments), done)
         # CP2K's STEPS counts the steps of this invocation, also when counters are restored
-        text = md_input(segment.project, str(coord_file), build_box(spec).box, total_steps - done,
+        text = md_input(segment.project, str(coord_file), box_edges(spec), total_steps - done,
                         spec.temperature, spec.timestep_fs, thermostat, spec.stride, spec.seed,
                         find_nnp_member(spec.nnp_member), continuing, spec.restart_every)
         _run_segment(segment, text, progress, offset_ps, spec.timestep_fs, threads)
@@ -209,15 +166,16 @@ def _run_stage(stage_dir: Path, total_steps: int, thermostat: Thermostat, entry:
     return restart
 
 
-def build_box(spec: ReferenceRunSpec):
-    return build_water_box(spec.molecules, spec.density_g_cm3, seed=spec.seed)
+def box_edges(spec: ReferenceRunSpec) -> np.ndarray:
+    """(3,) edges [Å] of the run's cubic box."""
+    return np.full(3, cubic_edge_for_density(spec.molecules, spec.density_g_cm3))
 
 
 def _check_spec(workdir: Path, spec: ReferenceRunSpec) -> None:
     saved_path = workdir / "spec.json"
     if saved_path.exists():
         saved = json.loads(saved_path.read_text())
-        differ = [k for k, v in dataclasses.asdict(spec).items() if saved.get(k) != v]
+        differ = [k for k, v in as_dict(spec).items() if saved.get(k) != v]
         if differ:
             raise ValueError(
                 f"{workdir} holds a run with other settings ({', '.join(differ)}); "
@@ -225,7 +183,7 @@ def _check_spec(workdir: Path, spec: ReferenceRunSpec) -> None:
             )
     else:
         workdir.mkdir(parents=True, exist_ok=True)
-        saved_path.write_text(json.dumps(dataclasses.asdict(spec), indent=2))
+        dump(spec, saved_path)
 
 
 def run_reference(spec: ReferenceRunSpec, workdir: Path, progress: bool = True,
@@ -234,10 +192,10 @@ def run_reference(spec: ReferenceRunSpec, workdir: Path, progress: bool = True,
     cp2k_executable()
     workdir = Path(workdir).resolve()
     _check_spec(workdir, spec)
-    box = build_box(spec)
     coord = workdir / "start.xyz"
-    if not coord.exists():
-        write_xyz(coord, box.symbols, box.positions, "random water box, autoparticles")
+    if not coord.exists():  # the one place the box is built: a resumed run reads it back
+        box = build_water_box(spec.molecules, spec.density_g_cm3, seed=spec.seed)
+        write_xyz(coord, box.numbers, box.positions, "random water box, autoparticles")
     eq_ps, prod_ps = spec.equilibration_ps, spec.production_ps
     bar = _Progress(eq_ps + prod_ps, progress)
     try:

@@ -1,12 +1,9 @@
 import numpy as np
 import pytest
 
-from autoparticles.molecular.integrators import (
-    kinetic_energy,
-    maxwell_boltzmann,
-    remove_drift,
-)
-from autoparticles.molecular.simulate import RunSettings, Simulation
+from autoparticles.molecular.config import RunSettings
+from autoparticles.molecular.world import (Simulation, kinetic_energy, maxwell_boltzmann,
+                                           remove_drift, simulate)
 from autoparticles.molecular.units import BOLTZMANN_EV_PER_K
 from tests.molecular.conftest import make_random_model, make_soft_model
 
@@ -17,13 +14,13 @@ def test_nose_hoover_chain_is_canonical_and_conserves_its_quantity(small_box):
     masses = np.where(numbers == 8, 15.9994, 1.00794)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(2))
     settings = RunSettings(ps=30.0, dt=0.5, nhc_tau=50.0, frame_every=10, log_every=10)
-    traj = Simulation(make_soft_model(), x, v, numbers, masses, box, settings).run(progress=False)
+    traj = simulate(Simulation(make_soft_model(), x, v, numbers, masses, box, settings), progress=False)
     assert traj.status == "ok"
     temps = traj.temperatures[len(traj.temperatures) // 10:]
     dof = 3 * len(masses) - 3
     assert temps.mean() == pytest.approx(300.0, rel=0.03)
     assert temps.std() == pytest.approx(300.0 * np.sqrt(2.0 / dof), rel=0.15)
-    conserved = np.array([row[4] for row in traj.log])
+    conserved = np.array([row.conserved_ev for row in traj.log])
     assert np.ptp(conserved) < 0.02 * dof * BOLTZMANN_EV_PER_K * 300
 
 
@@ -44,8 +41,8 @@ def test_conservative_nve_keeps_the_energy(small_box):
     model = make_soft_model()
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
     sim = Simulation(model, x, v, numbers, masses, box, RunSettings(ps=0.5, thermostat="none"))
-    traj = sim.run(progress=False)
-    energy = np.array([row[4] for row in traj.log])
+    traj = simulate(sim, progress=False)
+    energy = np.array([row.conserved_ev for row in traj.log])
     drift_per_atom_ps = abs(energy[-1] - energy[0]) / len(masses) / 0.5
     assert traj.status == "ok" and drift_per_atom_ps < 1e-3  # < 1 meV/atom/ps
     assert np.ptp(energy) / len(masses) < 1e-3
@@ -57,22 +54,22 @@ def test_blow_up_stops_the_run_and_keeps_the_last_good_frame(small_box):
     model = make_random_model("agent", psd=False, seed=5)
     v = maxwell_boltzmann(masses, 3000.0, np.random.default_rng(0)) * 20
     sim = Simulation(model, x, v, numbers, masses, box, RunSettings(ps=1.0, frame_every=5, log_every=5))
-    traj = sim.run(progress=False)
+    traj = simulate(sim, progress=False)
     assert traj.status.startswith("blow-up at")
     assert np.all(np.isfinite(traj.positions[-1]))
 
 
 def test_shipped_model_nve_has_no_energy_drift():
     """The fitted default model, conservative mode, 0.5 fs, from a reference frame."""
-    from autoparticles.molecular.model import load_model
-    from autoparticles.molecular.reference import load_reference
-    from autoparticles.molecular.simulate import start_from_reference
+    from autoparticles.molecular.agent import load_model
+    from autoparticles.molecular.reference.dataset import load_reference
+    from autoparticles.molecular.world import start_from_reference
 
     data = load_reference()
     sim = start_from_reference(load_model(), data, RunSettings(ps=1.0, thermostat="none"))
-    traj = sim.run(progress=False)
-    energy = np.array([row[4] for row in traj.log])
-    times = np.array([row[0] for row in traj.log]) / 1000.0
+    traj = simulate(sim, progress=False)
+    energy = np.array([row.conserved_ev for row in traj.log])
+    times = np.array([row.time_fs for row in traj.log]) / 1000.0
     slope = np.polyfit(times, energy, 1)[0] / len(data.numbers)  # eV/atom/ps
     assert traj.status == "ok" and abs(slope) < 1e-3
 
@@ -81,6 +78,26 @@ def test_md_progress_bar_ends_at_its_total(small_box, capfd):
     x, numbers, box = small_box
     masses = np.where(numbers == 8, 15.9994, 1.00794)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
-    Simulation(make_soft_model(), x, v, numbers, masses, box, RunSettings(ps=0.25)).run(progress=True)
+    simulate(Simulation(make_soft_model(), x, v, numbers, masses, box, RunSettings(ps=0.25)))
     err = capfd.readouterr().err
     assert "0.25/0.25 ps" in err and "100%" in err and ", ," not in err
+
+
+def test_observers_run_at_their_interval_and_a_failed_check_raises(small_box):
+    from autoparticles.molecular.world import BlowUp, LogRow
+
+    x, numbers, box = small_box
+    masses = np.where(numbers == 8, 15.9994, 1.00794)
+    sim = Simulation(make_soft_model(), x, np.zeros_like(x), numbers, masses, box, RunSettings())
+    seen = []
+    sim.attach(lambda s: seen.append(s.steps_done), interval=3)
+    sim.run(7)
+    assert seen == [0, 3, 6] and isinstance(sim.log_row(), LogRow)
+
+    def fail(s):
+        raise BlowUp("stop", s.time)
+
+    sim.attach(fail, interval=2)
+    with pytest.raises(BlowUp):
+        sim.run(4)
+    assert sim.steps_done == 7  # the check ran before the first step

@@ -1,5 +1,5 @@
-"""The learned water model: one quadratic loss per species of its invariants: radial, or
-radial followed by angular (three-body) ones.
+"""What each atom minimises: one quadratic loss per species of its invariants (radial, or
+radial followed by angular three-body ones), the forces that follow, and the model file.
 
 Modes (specs/water.md): `conservative` (default): E = Σ_i H_{A_i}(φ(i)), F = -∂E/∂x;
 `agent`: each atom descends only its own loss, F_k = -∂H_{A_k}(φ(k))/∂x_k.
@@ -21,12 +21,11 @@ from autoparticles.invariants.radial import (
     contract_gradient,
     radial_invariants,
 )
+from autoparticles.molecular.config import MODES, SPECIES_NAMES, species_indices
+from autoparticles.molecular.io import atomic_savez, read_npz
 
 MODEL_FORMAT = "autoparticles-water-model"
 MODEL_VERSION = 1
-SPECIES_OF = {8: 0, 1: 1}
-"""Species index of each atomic number: O = 0, H = 1."""
-MODES = ("conservative", "agent")
 
 
 def basis_neighbour_list(basis: RadialBasis, box) -> NeighbourList:
@@ -42,15 +41,6 @@ def atom_invariants(positions, species, nlist: NeighbourList, basis: RadialBasis
         return radial, None, radial.values
     three = angular_invariants(positions, species, nlist, angular)
     return radial, three, np.hstack([radial.values, three.values])
-
-
-def species_indices(numbers) -> np.ndarray:
-    """(N,) species indices for atomic numbers; only O and H are known."""
-    numbers = np.asarray(numbers)
-    unknown = sorted(set(numbers.tolist()) - set(SPECIES_OF))
-    if unknown:
-        raise ValueError(f"the water model knows O and H only, got atomic numbers {unknown}")
-    return np.array([SPECIES_OF[int(z)] for z in numbers], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -79,10 +69,6 @@ class WaterModel:
     @property
     def invariants(self) -> str:
         return "radial" if self.angular is None else "angular"
-
-    def with_mode(self, mode: str) -> "WaterModel":
-        return WaterModel(self.basis, self.species_losses, mode, self.bounds, self.metadata,
-                          self.angular)
 
     def new_neighbour_list(self, box) -> NeighbourList:
         return basis_neighbour_list(self.basis, box)
@@ -119,8 +105,6 @@ class WaterModel:
         return WaterModelCalculator(self)
 
     def save(self, path) -> Path:
-        from autoparticles.molecular.reference import atomic_savez
-
         arrays = {
             "basis_centres": self.basis.centres,
             "header": np.array(json.dumps({
@@ -130,7 +114,7 @@ class WaterModel:
                 "angular": None if self.angular is None else self.angular.header(),
                 "metadata": self.metadata})),
         }
-        for name, loss in zip(("O", "H"), self.species_losses):
+        for name, loss in zip(SPECIES_NAMES, self.species_losses):
             arrays[f"{name}_linear"], arrays[f"{name}_quadratic"] = loss.linear, loss.quadratic
             arrays[f"{name}_centre"] = loss.centre
         if self.bounds is not None:
@@ -151,8 +135,6 @@ def load_model(path=None, basis: str | None = None) -> WaterModel:
     """Read a model file (default: the model shipped with the package, fitted with
     `autoparticles water fit` on the shipped data); refuses files of another format or
     version (or `basis`, if given). Files without an 'invariants' entry are radial."""
-    from autoparticles.molecular.reference import read_npz
-
     path = shipped_model_path() if path is None else Path(path)
     arrays = read_npz(path, "model file")
     try:
@@ -167,7 +149,7 @@ def load_model(path=None, basis: str | None = None) -> WaterModel:
     try:
         rb = RadialBasis(header["basis"], arrays["basis_centres"], header["cutoff"], header["eta"])
         losses = tuple(QuadraticLoss(arrays[f"{n}_linear"], arrays[f"{n}_quadratic"],
-                                     arrays[f"{n}_centre"]) for n in ("O", "H"))
+                                     arrays[f"{n}_centre"]) for n in SPECIES_NAMES)
         angular = header.get("angular")
         model = WaterModel(rb, losses, header["mode"], arrays.get("bounds"), header["metadata"],
                            None if angular is None else AngularBasis.from_header(angular))
@@ -178,3 +160,14 @@ def load_model(path=None, basis: str | None = None) -> WaterModel:
     if not all(np.all(np.isfinite(a)) for a in arrays.values() if a.dtype.kind == "f"):
         raise ValueError(f"{path} is a damaged model file: it holds NaN or infinite values")
     return model
+
+
+def invariant_names(basis: RadialBasis, angular: AngularBasis | None = None) -> list[str]:
+    """A label per feature of the losses, radial then angular."""
+    label = "1/d^{:g}" if basis.kind == "inverse" else "G({:.2f} Å)"
+    names = [f"{nb}:{label.format(c)}" for nb in SPECIES_NAMES for c in basis.centres]
+    if angular is None:
+        return names
+    shells = [f"{angular.centres[a]:.1f},{angular.centres[b]:.1f} Å" for a, b in zip(*angular.shells)]
+    return names + [f"{jk}:(1{lam:+g}cos)^{zeta:g} G({shell})" for jk in ("OO", "OH", "HH")
+                    for lam, zeta in zip(angular.lambdas, angular.zetas) for shell in shells]

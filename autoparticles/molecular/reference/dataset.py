@@ -6,24 +6,14 @@ step, stride, temperature, seed, CP2K version, model name).
 """
 
 import json
-import os
-import tempfile
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from autoparticles.molecular.cp2k_parsers import check_matching, read_cp2k_xyz
-from autoparticles.molecular.units import (
-    ATOMIC_MASS,
-    BOHR_PER_ATOMIC_TIME_TO_ANGSTROM_PER_FS,
-    HARTREE_PER_BOHR_TO_EV_PER_ANGSTROM,
-    NUMBER,
-    SYMBOL,
-)
+from autoparticles.molecular.config import symbols
+from autoparticles.molecular.io import as_atoms, atomic_savez, read_npz
 
 FORMAT_VERSION = 1
 SHIPPED = "water_reference.npz"
@@ -49,7 +39,7 @@ class ReferenceData:
 
     @property
     def symbols(self) -> list[str]:
-        return [SYMBOL[int(z)] for z in self.numbers]
+        return symbols(self.numbers)
 
     def to_dataframe(self):
         """Long-form pandas table: one row per (frame, atom)."""
@@ -70,39 +60,17 @@ class ReferenceData:
 
     def to_ase(self):
         """List of `ase.Atoms` (periodic cell, velocities, forces on a SinglePointCalculator)."""
-        try:
-            import ase
-            from ase.calculators.singlepoint import SinglePointCalculator
-            from ase.units import fs
-        except ImportError as error:
-            raise ImportError("to_ase() needs ASE: pip install ase") from error
+        from ase.calculators.singlepoint import SinglePointCalculator
+
         images = []
         for k in range(self.n_frames):
-            atoms = ase.Atoms(numbers=self.numbers, positions=self.positions[k], cell=self.box,
-                              pbc=True, masses=self.masses)
-            if self.velocities is not None:
-                atoms.set_velocities(self.velocities[k] / fs)
+            atoms = as_atoms(self.numbers, self.positions[k], self.box,
+                             None if self.velocities is None else self.velocities[k],
+                             atom_masses=self.masses)
             if self.forces is not None:
                 atoms.calc = SinglePointCalculator(atoms, forces=self.forces[k])
             images.append(atoms)
         return images
-
-
-def atomic_savez(path: Path, arrays: dict) -> Path:
-    """Compressed .npz written to a temporary file first, then renamed: a crash never leaves
-    half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    os.close(handle)
-    try:
-        with open(tmp, "wb") as out:
-            np.savez_compressed(out, **arrays)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a dataset is meant to be shared
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
 
 
 def save_reference(data: ReferenceData, path) -> Path:
@@ -118,25 +86,6 @@ def save_reference(data: ReferenceData, path) -> Path:
 
 def shipped_reference_path() -> Path:
     return Path(str(resources.files("autoparticles") / "data" / SHIPPED))
-
-
-def read_npz(path: Path, what: str) -> dict:
-    """All arrays of an .npz file; errors name the file and what it should have been."""
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder, not a {what}")
-    if not path.is_file():
-        raise FileNotFoundError(f"no {what} at {path}")
-    with open(path, "rb") as handle:
-        magic = handle.read(4)
-    if magic != b"PK\x03\x04":  # every .npz is a zip archive
-        raise ValueError(f"{path} is not a {what}: " + ("an empty file" if not magic else
-                                                          "not an .npz archive"))
-    try:
-        with np.load(path, allow_pickle=False) as store:
-            return {k: store[k] for k in store.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise ValueError(f"{path} is not a readable {what} (truncated or damaged .npz: "
-                         f"{error})") from None
 
 
 def _frames_array(path: Path, arrays: dict, name: str, frames: int, atoms: int):
@@ -179,46 +128,3 @@ def load_reference(path=None) -> ReferenceData:
             for k in ("positions", "forces", "velocities")}
     return ReferenceData(numbers=numbers, masses=masses, box=box, times=times,
                          metadata=metadata, **as64)
-
-
-def reference_from_cp2k(production_dir, box: np.ndarray, metadata: dict) -> ReferenceData:
-    """Join a production stage's segments (see cp2k_run) into one dataset, converting units.
-
-    Each segment contributes the frames from its start step up to and including the next
-    segment's start (a continued CP2K run does not print its first frame again), so steps
-    re-simulated after an interruption are taken once."""
-    from autoparticles.molecular.cp2k_run import stage_segments
-
-    segments = stage_segments(Path(production_dir))
-    if not segments:
-        raise FileNotFoundError(f"no CP2K segments in {production_dir}")
-    parts = {"pos": [], "vel": [], "frc": []}
-    steps, times, symbols, last_step = [], [], None, None
-    for k, seg in enumerate(segments):
-        end = segments[k + 1].start_step if k + 1 < len(segments) else None
-        if not seg.output("pos").is_file():
-            continue
-        frames = {kind: read_cp2k_xyz(seg.output(kind), stop_at_step=end) for kind in parts}
-        for kind in ("vel", "frc"):
-            check_matching(frames["pos"], frames[kind])
-        keep = frames["pos"].steps >= seg.start_step
-        if last_step is not None:
-            keep &= frames["pos"].steps > last_step
-        if keep.any():
-            last_step = int(frames["pos"].steps[keep][-1])
-        for kind in parts:
-            parts[kind].append(frames[kind].values[keep])
-        steps.append(frames["pos"].steps[keep])
-        times.append(frames["pos"].times[keep])
-        symbols = frames["pos"].symbols
-    numbers = np.array([NUMBER[s] for s in symbols])
-    return ReferenceData(
-        positions=np.concatenate(parts["pos"]),
-        forces=np.concatenate(parts["frc"]) * HARTREE_PER_BOHR_TO_EV_PER_ANGSTROM,
-        velocities=np.concatenate(parts["vel"]) * BOHR_PER_ATOMIC_TIME_TO_ANGSTROM_PER_FS,
-        numbers=numbers,
-        masses=np.array([ATOMIC_MASS[z] for z in numbers]),
-        box=np.asarray(box, dtype=np.float64),
-        times=np.concatenate(times),
-        metadata={**metadata, "first_step": int(steps[0][0]), "last_step": last_step},
-    )

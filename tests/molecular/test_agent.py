@@ -4,8 +4,9 @@ import pytest
 from autoparticles.agents.losses import QuadraticLoss, design_weights
 from autoparticles.invariants.neighbours import NeighbourList
 from autoparticles.invariants.radial import RadialBasis, contract_gradient, radial_invariants
-from autoparticles.molecular.design import force_design
-from autoparticles.molecular.model import WaterModel, load_model, species_indices
+from autoparticles.molecular.agent import WaterModel, load_model
+from autoparticles.molecular.config import species_indices
+from autoparticles.molecular.learn import force_design
 from autoparticles.invariants import angular as three_body
 from tests.molecular.conftest import SMALL_ANGULAR, make_random_model
 

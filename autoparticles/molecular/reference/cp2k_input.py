@@ -147,10 +147,3 @@ def md_input(
     if restart is not None:
         text += restart.section()
     return text
-
-
-def write_xyz(path: Path, symbols: list[str], positions: np.ndarray, comment: str = "") -> None:
-    """Plain XYZ file; positions (N, 3) [Å]."""
-    lines = [str(len(symbols)), comment]
-    lines += [f"{s} {x:.8f} {y:.8f} {z:.8f}" for s, (x, y, z) in zip(symbols, positions)]
-    Path(path).write_text("\n".join(lines) + "\n")

@@ -1,0 +1,120 @@
+"""What water's particles are (the species O and H) and the settings of its three stages:
+the CP2K reference run, the fit and the learned simulation. Every default lives here, once;
+the command line and `fit_model(data)` read the same dataclasses."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autoparticles.config import (Settings, at_least, non_negative, one_of, optional, positive,
+                                  setting)
+
+
+@dataclass(frozen=True)
+class Element:
+    """symbol; number: atomic number; mass: standard atomic weight [u] (the value CP2K uses)."""
+
+    symbol: str
+    number: int
+    mass: float
+
+
+SPECIES = (Element("O", 8, 15.9994), Element("H", 1, 1.00794))
+"""Species index -> element: O = 0, H = 1 (the order of the model's losses)."""
+SPECIES_NAMES = tuple(e.symbol for e in SPECIES)
+_BY_NUMBER = {e.number: k for k, e in enumerate(SPECIES)}
+_BY_SYMBOL = {e.symbol: e.number for e in SPECIES}
+MODES = ("conservative", "agent")
+"""Force modes of a model (see agent.py)."""
+
+
+def species_indices(numbers) -> np.ndarray:
+    """(N,) species indices of atomic numbers; only O and H are known."""
+    numbers = np.asarray(numbers)
+    unknown = sorted(set(numbers.tolist()) - set(_BY_NUMBER))
+    if unknown:
+        raise ValueError(f"the water model knows O and H only, got atomic numbers {unknown}")
+    return np.array([_BY_NUMBER[int(z)] for z in numbers], dtype=np.int64)
+
+
+def symbols(numbers) -> list[str]:
+    """Chemical symbols of atomic numbers (N,)."""
+    return [SPECIES[k].symbol for k in species_indices(numbers)]
+
+
+def atomic_numbers(names) -> np.ndarray:
+    """(N,) atomic numbers of chemical symbols."""
+    unknown = sorted(set(names) - set(_BY_SYMBOL))
+    if unknown:
+        raise ValueError(f"the water model knows O and H only, got symbols {unknown}")
+    return np.array([_BY_SYMBOL[s] for s in names], dtype=np.int64)
+
+
+def masses(numbers) -> np.ndarray:
+    """(N,) atomic masses [u] of atomic numbers."""
+    return np.array([SPECIES[k].mass for k in species_indices(numbers)])
+
+
+@dataclass(frozen=True)
+class ReferenceRunSpec(Settings):
+    """A CP2K reference run (saved as `spec.json` in its work folder)."""
+
+    molecules: int = setting(64, at_least(1), "H2O in the box")
+    temperature: float = setting(300.0, positive, "target temperature [K]")
+    equilibration_ps: float = setting(1.0, non_negative, "CSVR stage [ps]")
+    production_ps: float = setting(5.0, positive, "Nose-Hoover stage [ps]")
+    stride: int = setting(10, at_least(1), "store every STRIDE steps")
+    seed: int = setting(1, at_least(1), "box builder and CP2K seed (> 0)")
+    timestep_fs: float = setting(0.5, positive, "[fs]")
+    density_g_cm3: float = setting(0.997, positive, "[g/cm³]")
+    csvr_timecon_fs: float = setting(25.0, positive, "[fs]")
+    nose_timecon_fs: float = setting(100.0, positive, "[fs]")
+    nose_chain_length: int = setting(3, at_least(1))
+    nnp_member: int = setting(1, one_of(*range(1, 9)), "C-NNP committee member")
+    restart_every: int = setting(100, at_least(1), "steps between CP2K restart files (the "
+                                 "most an interruption loses)")
+
+    def steps(self, ps: float) -> int:
+        return int(round(ps * 1000.0 / self.timestep_fs))
+
+
+@dataclass(frozen=True)
+class FitSettings(Settings):
+    """The fit of the per-species losses (learn.py); the defaults are the shipped model's:
+    16 Gaussians per species pair, PSD-constrained quadratic losses."""
+
+    basis: str = setting("gaussian", one_of("inverse", "gaussian"), "radial basis: inverse or gaussian")
+    cutoff: float = setting(6.0, positive, "[Å], below half the box")
+    invariants: str = setting("radial", one_of("radial", "angular"),
+                              "radial: pair invariants; angular: plus three-body ones")
+    ridge: float | None = setting(None, optional(positive),
+                                  "λ on standardised columns (None: chosen on validation frames)")
+    mode: str = setting("conservative", one_of(*MODES), "force mode: conservative or agent")
+    frame_stride: int = setting(2, at_least(1), "use every k-th frame")
+    from_positions: bool = setting(False, None, "targets m·a from finite differences of "
+                                   "positions (no forces needed)")
+    order: int = setting(2, one_of(1, 2), "2: quadratic losses; 1: linear only (pair potentials)")
+    convex: bool = setting(True, None, "keep each species' quadratic part positive semidefinite "
+                           "(the total loss is bounded below)")
+
+
+@dataclass(frozen=True)
+class RunSettings(Settings):
+    """The learned simulation (world.py): frame_every / log_every: steps between stored
+    frames / log rows; min_distance: two atoms closer than this count as a blow-up."""
+
+    ps: float = setting(20.0, positive, "simulated time [ps]")
+    temperature: float = setting(300.0, positive, "[K]")
+    dt: float = setting(0.5, positive, "time step [fs]")
+    thermostat: str = setting("nose-hoover", one_of("nose-hoover", "none"),
+                              "nose-hoover, or none: constant energy")
+    nhc_tau: float = setting(100.0, positive, "Nosé–Hoover time constant [fs]")
+    nhc_length: int = setting(3, at_least(1), "Nosé–Hoover chain length")
+    frame_every: int = setting(20, at_least(1), "steps between stored frames")
+    log_every: int = setting(20, at_least(1), "steps between log rows")
+    min_distance: float = setting(0.5, positive, "blow-up distance [Å]")
+    seed: int = setting(0, non_negative, "seed of start velocities")
+
+    @property
+    def steps(self) -> int:
+        return int(round(self.ps * 1000.0 / self.dt))
