@@ -86,7 +86,7 @@ def run_comparison(out, seeds: int = 5, steps: int = 2_000_000, ablation_steps: 
                           folder, progress)
             curve = load_progress(folder).assign(variant=name, seed=seed)
             curves.append(curve)
-            common = {"variant": name, "seed": seed, "sees": f"{config.obs_dim} inputs, learned",
+            common = {"variant": name, "seed": seed, "sees": f"{config.obs_dim} input{'s' if config.obs_dim > 1 else ''}, learned",
                       "training_steps": n_steps, "parameters": _parameters(model),
                       "steps_to_10pct": steps_to_target(curve)}
             rows += _transfer_rows(load_model_policy(model, config), config, base, episodes,
@@ -164,7 +164,7 @@ def summary_markdown(results: pd.DataFrame, base: DrivingConfig) -> str:
 
 def plot_speed_vs_collisions(results: pd.DataFrame, base: DrivingConfig, path: Path) -> None:
     """Collision rate (× ballistic, log) against forward speed for every policy, one panel per
-    density; learners with mean ± std over seeds as error bars and each seed as a dot."""
+    density; learners as their mean with min–max bars over seeds and each seed as a dot."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -178,7 +178,9 @@ def plot_speed_vs_collisions(results: pd.DataFrame, base: DrivingConfig, path: P
             colour = f"C{k}"
             rate, speed = group.relative_collision_rate, group.forward_speed
             ax.scatter(speed, rate, color=colour, s=12, alpha=0.5)
-            ax.errorbar(speed.mean(), rate.mean(), xerr=speed.std(ddof=0), yerr=rate.std(ddof=0),
+            ax.errorbar(speed.mean(), rate.mean(), xerr=[[speed.mean() - speed.min()],
+                                                         [speed.max() - speed.mean()]],
+                        yerr=[[rate.mean() - rate.min()], [rate.max() - rate.mean()]],
                         fmt="o" if group.parameters.iloc[0] else "s", color=colour, capsize=3,
                         label=name)
         ax.axvspan(0.85, 1.05, color="grey", alpha=0.1)
@@ -188,32 +190,40 @@ def plot_speed_vs_collisions(results: pd.DataFrame, base: DrivingConfig, path: P
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("collision rate / ballistic rate")
     axes[0].legend(fontsize=8)
-    fig.suptitle("Collisions against speed (shaded: 0.85–1.05 v0; error bars: spread over seeds)")
+    fig.suptitle("Collisions against speed (shaded: 0.85–1.05 v0; dots: seeds; bars: min–max)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
 def plot_learning_curves(history: pd.DataFrame, path: Path) -> None:
+    """Collision rate (× ballistic) and forward speed against particle-steps, mean over seeds
+    with a min–max band."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, (rate_ax, speed_ax) = plt.subplots(1, 2, figsize=(12, 4.5))
     for name, group in history.groupby("variant", sort=False):
-        table = group.pivot_table(index="particle_steps", columns="seed",
-                                  values="relative_collision_rate")
-        mean = table.mean(axis=1)
-        line, = ax.plot(mean.index, mean.values, label=name)
-        ax.fill_between(mean.index, table.min(axis=1), table.max(axis=1), alpha=0.2,
-                        color=line.get_color())
-    ax.axhline(TARGET, color="grey", ls="--", lw=1, label="10 % of ballistic")
-    ax.set_yscale("log")
-    ax.set_xlabel("particle-steps")
-    ax.set_ylabel("collision rate / ballistic rate")
-    ax.set_title("Learning curves (band: min–max over seeds)")
-    ax.legend(fontsize=8)
+        colour = None
+        for ax, column in ((rate_ax, "relative_collision_rate"), (speed_ax, "forward_speed")):
+            table = group.pivot_table(index="particle_steps", columns="seed", values=column)
+            mean = table.mean(axis=1)
+            line, = ax.plot(mean.index, mean.values, label=name, color=colour)
+            colour = line.get_color()
+            ax.fill_between(mean.index, table.min(axis=1), table.max(axis=1), alpha=0.2,
+                            color=colour)
+    rate_ax.axhline(TARGET, color="grey", ls="--", lw=1, label="10 % of ballistic")
+    rate_ax.set_yscale("log")
+    rate_ax.set_ylabel("collision rate / ballistic rate")
+    speed_ax.axhspan(0.85, 1.05, color="grey", alpha=0.1)
+    speed_ax.set_ylabel("forward speed ⟨v·ê⟩ / v0 (shaded: 0.85–1.05)")
+    for ax in (rate_ax, speed_ax):
+        ax.set_xlabel("particle-steps (training rollouts)")
+        ax.grid(alpha=0.3)
+    rate_ax.legend(fontsize=8)
+    fig.suptitle("Learning curves (mean over seeds, band: min–max)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
