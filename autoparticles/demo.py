@@ -14,6 +14,21 @@ def _section(title: str) -> None:
     print(f"\n== {title} " + "=" * max(0, 74 - len(title)), flush=True)
 
 
+def _ppo_against_ttc(ttc: dict, ppo: dict, steps: int) -> str:
+    """One plain sentence: is the demo's learner worse than the ttc heuristic, and why."""
+    worse = [what for what, key, sign in (("collides more", "collision_rate", 1),
+                                          ("drives slower", "forward_speed", -1))
+             if sign * (ppo[key] - ttc[key]) > 0]
+    if not worse:
+        return f"PPO after {steps:,} particle-steps is not worse than the ttc heuristic."
+    return (f"PPO after {steps:,} particle-steps {' and '.join(worse)} than the ttc heuristic. "
+            "That is expected, not a failure of the demo: ttc is a strong hand-designed rule on "
+            "the same four invariants, and the reward pays nothing above the desired speed, so "
+            "the learner cannot win by driving faster. Even the full budget (2,000,000 "
+            "particle-steps, `autoparticles drive compare`) leaves PPO at 3.2 % of the "
+            "ballistic rate at 0.87 v0 against ttc's 1.9 % at 0.94 v0 (README).")
+
+
 def run_demo(quick: bool = False, out="demo-output") -> int:
     from autoparticles.bench import format_invariants, invariants_throughput
     from autoparticles.driving.agent import heuristic, load_model_policy
@@ -38,12 +53,14 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     steps = 100_000 if quick else 400_000
     model = train(config, TrainSettings(steps=steps, seed=0), out / "driving-ppo", progress=True)
     episodes = 1 if quick else 2
+    results = {}
     for name, policy in (("ballistic", heuristic("ballistic", config)),
                          ("ttc heuristic", heuristic("ttc", config)),
                          (f"PPO, {steps:,} particle-steps", load_model_policy(model, config))):
-        print(format_metrics(evaluate(policy, config, episodes, seed=100), name))
-    print(f"(PPO here had a demo budget of {steps:,} particle-steps; `autoparticles drive train` "
-          "uses 2,000,000 — the README's table)")
+        results[name] = evaluate(policy, config, episodes, seed=100)
+        print(format_metrics(results[name], name))
+    print(_ppo_against_ttc(results["ttc heuristic"], results[f"PPO, {steps:,} particle-steps"],
+                           steps))
     gif = watch_driving(config, str(model), steps=150, record=out / "driving.gif", seed=3)
     print(f"wrote {gif}")
 
