@@ -69,7 +69,7 @@ def save_model(model, path) -> Path:
     return atomic_write(path, model.save)
 
 
-def load_model(path, obs_dim: int, hint: str = ""):
+def load_trained_model(path, obs_dim: int, hint: str = ""):
     """PPO/SAC model from `path`; raises ValueError when it cannot be read or it expects
     observations of another size than `obs_dim` (`hint`: the settings that set obs_dim)."""
     path = Path(path)

@@ -114,11 +114,11 @@ def load_model_policy(path, config: DrivingConfig) -> Policy:
     """A trained SB3 model (.zip) as a deterministic policy on the observation; refuses a
     model whose observation size does not match `config`."""
     from autoparticles.agents.policies import model_policy
-    from autoparticles.agents.sb3 import load_model
+    from autoparticles.agents.sb3 import load_trained_model
 
     hint = (f"observation={config.observation!r}, neighbour_rule={config.neighbour_rule!r}, "
             f"action={config.action!r}")
-    act = model_policy(load_model(path, config.obs_dim, hint))
+    act = model_policy(load_trained_model(path, config.obs_dim, hint))
     return lambda percept: act(percept.observation)
 
 

@@ -131,10 +131,14 @@ def _water_watch(args) -> int:
 
     if (args.trajectory is None) == (args.model is None):
         raise ValueError("give exactly one of --trajectory FILE.extxyz or --model model.npz")
+    from autoparticles.molecular.config import RunSettings
+
     model = _water_model(args) if args.model else None
     data = _load_data(args.data) if args.model else None
+    settings = _resolve(args, RunSettings)
     claim_record(args)
-    path = watch_water(args.record, args.trajectory, model, data, frames=args.frames)
+    path = watch_water(args.record, args.trajectory, model, data, frames=args.frames,
+                       settings=settings)
     if path:
         print(f"wrote {path}")
     return 0
@@ -203,4 +207,5 @@ def add_commands(sub) -> None:
     wwatch.add_argument("--frames", type=COUNT, default=200,
                         help="frames to show (live: 10 steps each; replay: evenly spaced)")
     wwatch.add_argument("--record", default=None, help="write FILE.gif or FILE.mp4 instead")
+    add_config_options(wwatch, "RunSettings (live runs)")
     wwatch.set_defaults(mode=None)

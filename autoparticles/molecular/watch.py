@@ -10,9 +10,10 @@ from autoparticles.render.viewer import open_canvas, show_or_record
 
 
 def watch_water(record=None, trajectory=None, model=None, data=None, frames: int = 200,
-                steps_per_frame: int = 10, size: int = 800):
+                steps_per_frame: int = 10, size: int = 800, settings: RunSettings | None = None):
     """Replay an extended-XYZ trajectory (at most `frames` evenly spaced frames) or run a
-    model live from the reference for `frames` frames."""
+    model live from the reference for `frames` frames under `settings` (default
+    RunSettings())."""
     from autoparticles.render.water import WaterRenderer
 
     view = {"k": 0}
@@ -34,7 +35,7 @@ def watch_water(record=None, trajectory=None, model=None, data=None, frames: int
         def advance(n):
             view["k"] = min(view["k"] + n, count - 1)
     else:
-        sim = start_simulation(model, data, RunSettings())
+        sim = start_simulation(model, data, settings or RunSettings())
         numbers, box, count = sim.numbers, sim.box, frames
 
         def state():
