@@ -54,12 +54,12 @@ class DrivingConfig(Settings):
     than desired, and the overspeed penalty applies) or "v_max" (the first round's reward,
     kept to reproduce old results: no overspeed penalty; learners then use the interaction as
     thrust and drive at ~1.6 v0)."""
-    reward_overspeed: float = setting(3.0, finite)
+    reward_overspeed: float = setting(5.0, finite)
     """c_o, weight of the overspeed penalty (max(v·ê − v0, 0)/v0) dt with the "v0" cap. The
     cap alone leaves driving faster free: learners still drove at ~1.5 v0. Measured with PPO
-    at 1.2–1.6 M particle-steps: c_o = 1 kept ⟨v·ê⟩ ≈ v0 but a third of the time above
-    1.05 v0; c_o = 10 slowed the drivers to 0.83 v0; c_o = 3 gave 0.87 v0 with 3 % overspeed.
-    0 turns it off."""
+    (README): c_o = 1 kept ⟨v·ê⟩ ≈ v0 but a third of the time above 1.05 v0; c_o = 3 gave
+    0.87 v0 with 9 % overspeed over 5 seeds; c_o = 10 slowed the drivers to 0.83 v0; c_o = 5
+    is the weight of the README's results. 0 turns it off."""
     reward_collision: float = setting(10.0, finite)
     """c_col, penalty per collision onset."""
     reward_effort: float = setting(0.01, finite)
