@@ -13,7 +13,8 @@ import sys
 
 from autoparticles.commands import POSITIVE, command, group
 
-SYSTEMS = {"drive": "autoparticles.driving.cli", "water": "autoparticles.molecular.cli"}
+SYSTEMS = {"drive": "autoparticles.driving.cli", "water": "autoparticles.molecular.cli",
+           "oscillators": "autoparticles.oscillators.cli"}
 """Command group -> the system module that adds its sub-commands (`add_commands(sub)`)."""
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMBA_NUM_THREADS")

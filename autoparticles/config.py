@@ -113,6 +113,11 @@ def from_mapping(cls, values: dict, where: str = ""):
 
 def load(cls, path):
     """Settings of `cls` from a .toml or .json file."""
+    return from_mapping(cls, read_mapping(path), str(path))
+
+
+def read_mapping(path) -> dict:
+    """The table of key = value of a .toml or .json settings file."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -127,7 +132,7 @@ def load(cls, path):
                           f"{'TOML' if path.suffix == '.toml' else 'JSON'}: {error}") from None
     if not isinstance(values, dict):
         raise ConfigError(f"settings file {path} must hold a table of key = value")
-    return from_mapping(cls, values, str(path))
+    return values
 
 
 def dump(settings, path) -> Path:

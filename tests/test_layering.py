@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "autoparticles"
 
-SYSTEMS = {"driving", "molecular"}
+SYSTEMS = {"driving", "molecular", "oscillators"}
 SHARED = {"config": {"files"}, "exports": set(), "files": set(), "loop": set(),
           "invariants": {"exports"}, "render": {"invariants"}, "commands": {"render"},
           "envs": {"exports", "loop", "invariants", "render"},
@@ -19,6 +19,7 @@ ALLOWED = {
     **SHARED,
     "driving": set(SHARED),
     "molecular": {"agents", "invariants", "commands", "config", "exports", "render", "watch"},
+    "oscillators": {"commands", "config", "exports", "files", "loop", "render"},
     "watch": {"invariants", "envs", "agents", "molecular", "render"},
     "cli": set(SHARED) | SYSTEMS | {"demo", "watch"},
     "demo": set(SHARED) | SYSTEMS | {"watch"},

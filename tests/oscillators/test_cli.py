@@ -1,0 +1,48 @@
+"""The oscillators commands: train (with resume), sample, watch --record; and the world."""
+
+import json
+
+import numpy as np
+
+from autoparticles.cli import main
+from autoparticles.oscillators.agent import load_protocol
+from autoparticles.oscillators.world import make_bonds
+
+
+def test_train_resumes_and_sample_writes_target_units(tmp_path, capsys):
+    out = tmp_path / "run"
+    flags = ["oscillators", "train", "--target", "two-gaussians", "--out", str(out),
+             "--batch", "128", "--checkpoint-every", "50", "--set", "time_bins=6"]
+    assert main(flags + ["--steps", "100"]) == 0
+    first = load_protocol(out / "model.npz").params["a"].copy()
+    assert main(flags + ["--steps", "150"]) == 0  # resumes from the checkpoint at 100
+    rows = (out / "progress.csv").read_text().splitlines()
+    assert rows[0] == "update,loss,learning_rate,wall_seconds"
+    assert not np.array_equal(first, load_protocol(out / "model.npz").params["a"])
+    assert set(json.loads((out / "metrics.json").read_text())) >= {"mmd", "mmd_untrained"}
+    samples = tmp_path / "s.npy"
+    assert main(["oscillators", "sample", "--model", str(out / "model.npz"), "--n", "50",
+                 "--out", str(samples), "--steps", "40"]) == 0
+    assert np.load(samples).shape == (50, 2)
+    assert main(["oscillators", "sample", "--model", str(out / "model.npz"), "--n", "50",
+                 "--out", str(samples)]) == 2  # exists, no --force
+    gif = tmp_path / "reverse.gif"
+    assert main(["oscillators", "watch", "--model", str(out / "model.npz"), "--n", "30",
+                 "--steps", "20", "--record", str(gif)]) == 0
+    assert gif.stat().st_size > 0
+    capsys.readouterr()
+
+
+def test_a_run_folder_refuses_other_settings(tmp_path, capsys):
+    out = tmp_path / "run"
+    base = ["oscillators", "train", "--out", str(out), "--steps", "5", "--batch", "16"]
+    assert main(base + ["--set", "time_bins=4"]) == 0
+    assert main(base + ["--set", "time_bins=5"]) == 2
+    assert main(base + ["--set", "bins=5"]) == 2
+    assert "unknown key" in capsys.readouterr().err
+
+
+def test_grid_bonds_are_nearest_neighbours():
+    bonds = make_bonds("grid", 9)
+    assert len(bonds) == 12 and (0, 1) in map(tuple, bonds) and (0, 3) in map(tuple, bonds)
+    assert len(make_bonds("auto", 64, (8, 8))) == 112 and len(make_bonds("auto", 5)) == 4
