@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 
-from autoparticles.commands import POSITIVE, command, group
+from autoparticles.commands import COUNT, POSITIVE, SEED, command, group
 
 SYSTEMS = {"drive": "autoparticles.driving.cli", "water": "autoparticles.molecular.cli",
            "oscillators": "autoparticles.oscillators.cli"}
@@ -51,6 +51,27 @@ def _bench_invariants(args) -> int:
     return 0
 
 
+def _cgd_compare(args) -> int:
+    from pathlib import Path
+
+    from autoparticles.agents.optim_compare import plot_toys, toy_table, tune
+    from autoparticles.commands import claim
+
+    out = Path(args.out)
+    claim(args, "--out", out / "summary.md", out / "toys.png")
+    rows = tune(args.steps, every=max(1, args.steps // 100))
+    plot_toys(rows, args.steps, max(1, args.steps // 100), out / "toys.png")
+    text = "# Covariant gradient descent against Adam\n\n" + toy_table(rows, args.steps)
+    if args.driving_steps:
+        from autoparticles.driving.optimizers import compare_optimizers
+
+        text += "\n" + compare_optimizers(out / "driving", args.seeds, args.driving_steps)
+    (out / "summary.md").write_text(text)
+    print(text + f"wrote {out}/summary.md, toys.png"
+          + (", driving/learning_curves.png, driving/results.csv" if args.driving_steps else ""))
+    return 0
+
+
 class _HelpFormatter(argparse.HelpFormatter):
     """Ends an option's help with its default, unless it has none or the help names it."""
 
@@ -85,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     inv = command(bench_sub, "invariants", _bench_invariants,
                    "neighbour search + invariants throughput")
     inv.add_argument("--seconds", type=POSITIVE, default=1.0, help="minimum timing per size [s]")
+
+    cgd = command(group(sub, "cgd", "covariant gradient descent (agents.optim.CGD)"), "compare",
+                  _cgd_compare, "Adam vs diagonal vs full CGD vs α = 0, ½, 1 on toy tasks "
+                  "(and, with --driving-steps, on driving)", writes=True, resumable=True)
+    cgd.add_argument("--steps", type=COUNT, default=2000, help="gradients per toy run")
+    cgd.add_argument("--driving-steps", type=SEED, default=0,
+                     help="particle-steps per driving training (e.g. 100000; 0 skips driving: "
+                          "3 optimisers × --seeds trainings, cgd-full ~5 min each at 100000)")
+    cgd.add_argument("--seeds", type=COUNT, default=3, help="seeds per optimiser on driving")
+    cgd.add_argument("--out", default="runs/cgd", help="output folder")
 
     for module in SYSTEMS.values():
         importlib.import_module(module).add_commands(sub)

@@ -92,9 +92,14 @@ class Settings:
         return from_mapping(type(self), {**as_dict(self), **changes})
 
 
+def _plain(values: dict) -> dict:
+    """JSON-ready data of a mapping (tuples become lists)."""
+    return json.loads(json.dumps(values))
+
+
 def as_dict(settings) -> dict:
     """Field values as plain JSON-ready data (tuples become lists)."""
-    return json.loads(json.dumps(dataclasses.asdict(settings)))
+    return _plain(dataclasses.asdict(settings))
 
 
 def from_mapping(cls, values: dict, where: str = ""):
@@ -147,7 +152,8 @@ def claim_folder(out, settings: dict, free: tuple = ()) -> Path:
     """Create the run folder `out` (fail early if it cannot be written) and write each
     `name.json` of `settings` (name -> settings dataclass); a folder that already holds a
     run must hold the same settings, but for the keys in `free`, so that it is resumed
-    rather than mixed with another run."""
+    rather than mixed with another run. A key the saved file lacks (a setting added since)
+    counts as its dataclass default."""
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -161,7 +167,9 @@ def claim_folder(out, settings: dict, free: tuple = ()) -> Path:
         if not path.exists():
             dump(current, path)
             continue
-        saved, now = json.loads(path.read_text()), as_dict(current)
+        defaults = {f.name: f.default for f in dataclasses.fields(current)
+                    if f.default is not dataclasses.MISSING}
+        saved, now = {**_plain(defaults), **json.loads(path.read_text())}, as_dict(current)
         keys = sorted(k for k in set(saved) | set(now)
                       if saved.get(k) != now.get(k) and k not in free)
         if keys:

@@ -160,3 +160,13 @@ def test_a_crash_of_ours_says_where_the_partial_results_are(capsys, monkeypatch)
     err = capsys.readouterr().err
     assert "TypeError: a bug" in err and "internal error" in err
     assert "partial results, if any, in somewhere" in err
+
+
+def test_cgd_compare_writes_its_table_and_plot_and_keeps_them(capsys, tmp_path):
+    from autoparticles.agents.optim_compare import METHODS
+
+    assert main(["cgd", "compare", "--steps", "20", "--out", str(tmp_path)]) == 0
+    table = (tmp_path / "summary.md").read_text()
+    assert (tmp_path / "toys.png").stat().st_size > 0
+    assert all(f"| {method} |" in table for method in METHODS) and table.count("**") == 4
+    refused(capsys, ["cgd", "compare", "--steps", "20", "--out", str(tmp_path)], "--force")

@@ -36,5 +36,5 @@ def test_train_flags_come_from_train_settings():
 
     parser = dict(sub_parsers(build_parser()))[("drive", "train")]
     fields = {a.settings_field for a in parser._actions if hasattr(a, "settings_field")}
-    assert {(TrainSettings, n) for n in ("algo", "steps", "seed", "checkpoint_every",
-                                         "log_every")} <= fields
+    assert {(TrainSettings, n) for n in ("algo", "steps", "seed", "optimizer",
+                                         "checkpoint_every", "log_every")} <= fields

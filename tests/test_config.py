@@ -79,3 +79,12 @@ def test_flags_show_and_record_the_dataclass_default():
     assert parser.parse_args(["--n", "9"]).count == 9
     helps = {a.dest: a for a in parser._actions if hasattr(a, "settings_field")}
     assert helps["rate"].help == "(default: 1.0)" and helps["count"].settings_field == (Example, "count")
+
+
+def test_a_run_saved_before_a_setting_existed_resumes_with_its_default(tmp_path):
+    from autoparticles.config import claim_folder
+
+    (tmp_path / "run.json").write_text(json.dumps({"rate": 2.0, "count": 3}))
+    claim_folder(tmp_path, {"run": Example(rate=2.0)})
+    with pytest.raises(ValueError, match=r"different run \(mode\)"):
+        claim_folder(tmp_path, {"run": Example(rate=2.0, mode="slow")})

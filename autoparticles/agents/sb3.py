@@ -19,6 +19,11 @@ from pathlib import Path
 from autoparticles.config import Settings, finite, non_negative, one_of, positive, setting
 from autoparticles.files import atomic_write
 
+OPTIMIZERS = {"adam": None, "cgd-diag": {}, "cgd-full": {"full": True}}
+"""TrainSettings.optimizer -> CGD options (None: SB3's own Adam). CGD runs with its defaults
+(first moment, covariance metric, α = ½) and SB3's Adam ε = 1e-5; cgd-full keeps a full
+metric per parameter tensor, O(P³) per step: about 0.1 s for the 32×32 weights on one core."""
+
 
 @dataclass(frozen=True)
 class TrainSettings(Settings):
@@ -40,6 +45,9 @@ class TrainSettings(Settings):
     ent_coef: float = setting(0.0, finite)
     log_std_init: float = setting(0.0, finite)
     """PPO: initial log standard deviation of the Gaussian actions (0: std 1, SB3's default)."""
+    optimizer: str = setting("adam", one_of(*OPTIMIZERS),
+                             doc="adam (SB3's default) or covariant gradient descent, diagonal "
+                                 "or full metric (agents.optim.CGD)")
     checkpoint_every: int = setting(200_000, positive)
     log_every: int = setting(20_000, positive)
 
@@ -52,6 +60,11 @@ def make_model(settings: TrainSettings, venv, checkpoint: Path):
     if checkpoint.exists():
         return algo.load(checkpoint, env=venv, device="cpu")
     policy_kwargs = {"net_arch": list(settings.net)}
+    if OPTIMIZERS[settings.optimizer] is not None:
+        from autoparticles.agents.optim import CGD
+
+        policy_kwargs.update(optimizer_class=CGD,
+                             optimizer_kwargs={"eps": 1e-5, **OPTIMIZERS[settings.optimizer]})
     if settings.algo == "ppo":
         policy_kwargs["log_std_init"] = settings.log_std_init
         return PPO("MlpPolicy", venv, learning_rate=settings.learning_rate,

@@ -39,9 +39,10 @@ def _drive_train(args) -> int:
     from autoparticles.driving.learn import train
 
     config = _config(args, "observation")
-    flags = ("algo", "steps", "seed", "checkpoint_every", "log_every")
+    flags = ("algo", "steps", "seed", "optimizer", "checkpoint_every", "log_every")
     settings = resolve(TrainSettings, flags={n: getattr(args, n) for n in flags})
-    args.out = args.out or f"runs/drive-{config.observation}-{settings.algo}-s{settings.seed}"
+    optimizer = "" if settings.optimizer == "adam" else f"-{settings.optimizer}"
+    args.out = args.out or f"runs/drive-{config.observation}-{settings.algo}{optimizer}-s{settings.seed}"
     model = train(config, settings, args.out)
     print(f"wrote {model}")
     summary = evaluate(load_model_policy(model, config), config, episodes=2, seed=10_000)
@@ -85,9 +86,10 @@ def add_commands(sub) -> None:
                   resumable=True)
     add_config_options(tr, "DrivingConfig")
     add_flags(tr, DrivingConfig, observation="--obs")
-    add_flags(tr, TrainSettings, "algo", "steps", "seed", "checkpoint_every", "log_every")
+    add_flags(tr, TrainSettings, "algo", "steps", "seed", "optimizer", "checkpoint_every",
+              "log_every")
     tr.add_argument("--out", default=None,
-                    help="output folder; rerun to resume (default runs/drive-OBS-ALGO-sSEED)")
+                    help="output folder; rerun to resume (default runs/drive-OBS-ALGO[-OPTIMIZER]-sSEED)")
     watch = command(dsub, "watch", _drive_watch,
                      "watch particles drive (window, or --record a file)", writes=True)
     watch.add_argument("--policy", default="ttc", help=POLICY_HELP)

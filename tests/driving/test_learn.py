@@ -31,6 +31,21 @@ def test_training_writes_outputs_and_resumes(tmp_path):
     assert PPO.load(tmp_path / "model.zip").num_timesteps >= 4096
 
 
+def test_cgd_optimizer_reaches_the_policy_and_resumes(tmp_path):
+    from stable_baselines3 import PPO
+
+    from autoparticles.agents.optim import CGD
+
+    learner = TrainSettings(steps=512, n_steps=64, batch_size=256, n_epochs=1, net=(8,),
+                            optimizer="cgd-full", log_every=512)
+    model = PPO.load(train(SMALL, learner, tmp_path, progress=False))
+    assert isinstance(model.policy.optimizer, CGD)
+    assert model.policy.optimizer.param_groups[0]["full"] and model.policy.optimizer.state
+    again = PPO.load(train(SMALL, dataclasses.replace(learner, steps=1024), tmp_path,
+                           progress=False))
+    assert again.num_timesteps >= 1024 and again.policy.optimizer.state
+
+
 def test_interrupted_training_continues_from_the_checkpoint(tmp_path):
     def command(steps):
         return CLI + ["drive", "train", "--steps", str(steps), "--set", "n_particles=8",
