@@ -93,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     from autoparticles import __version__
 
     parser = _Parser(prog="autoparticles", description="Particles as learning agents: driving "
-                     "(reinforcement learning) and water (molecular learning dynamics).",
+                     "(reinforcement learning), water (molecular learning dynamics) and "
+                     "driven oscillators (a local learning rule), with the covariant "
+                     "gradient descent optimisers.",
                      epilog="Each command's --help shows its defaults. Outputs go where named "
                      "(defaults under runs/); an existing one is overwritten only with --force.")
     parser.add_argument("--version", action="version", version=f"autoparticles {__version__}")
