@@ -25,8 +25,8 @@ def _ppo_against_ttc(ttc: dict, ppo: dict, steps: int) -> str:
             "That is expected, not a failure of the demo: ttc is a strong hand-designed rule on "
             "the same four invariants, and the reward pays nothing above the desired speed, so "
             "the learner cannot win by driving faster. Even the full budget (2,000,000 "
-            "particle-steps, `autoparticles drive compare`) leaves PPO at 3.2 % of the "
-            "ballistic rate at 0.87 v0 against ttc's 1.9 % at 0.94 v0 (README).")
+            "particle-steps, `autoparticles drive compare`) leaves PPO at 3.5 % of the "
+            "ballistic rate at 0.88 v0 against ttc's 1.9 % at 0.94 v0 (README).")
 
 
 def run_demo(quick: bool = False, out="demo-output") -> int:
