@@ -4,8 +4,7 @@ others follow a policy. Episodes end by gymnasium's `TimeLimit` (the shell count
 import gymnasium as gym
 
 from autoparticles.envs.spaces import (action_space, as_actions, as_observation, build_world,
-                                       observation_space, particle_values, slot_keys,
-                                       world_values)
+                                       observation_space, slot_keys, world_values)
 from autoparticles.loop import Run
 
 
@@ -43,7 +42,7 @@ class ParticleEnv(gym.Env):
     def step(self, action):
         self._action = as_actions(action, (self.world.action_dim,))
         obs, rewards, info = self.run.step()
-        own = {**particle_values(info, 0, slot_keys(info, self.world.n_particles)),
+        own = {**{k: info[k][0].item() for k in slot_keys(info, self.world.n_particles)},
                **world_values(info)}
         if self.render_mode == "human":
             self.render()

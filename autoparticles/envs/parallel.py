@@ -48,7 +48,7 @@ class ParticleParallelEnv(ParallelEnv):
         obs, rewards, info = world.step(joint)
         truncated = world.steps >= world.episode_steps
         names = self.possible_agents
-        infos = {a: particle_values(info, i, world.slot_info) for i, a in enumerate(names)}
+        infos = dict(zip(names, particle_values(info, world.slot_info)))
         result = (self._split(obs), {a: float(rewards[i]) for i, a in enumerate(names)},
                   {a: False for a in names}, {a: truncated for a in names}, infos)
         if truncated:

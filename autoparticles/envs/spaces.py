@@ -37,9 +37,11 @@ def world_values(info: dict) -> dict:
     return {k: v for k, v in info.items() if isinstance(v, (int, float))}
 
 
-def particle_values(info: dict, i: int, keys) -> dict:
-    """Particle i's entries of the (N,) info arrays named in `keys`, as Python numbers."""
-    return {k: info[k][i].item() for k in keys}
+def particle_values(info: dict, keys) -> list[dict]:
+    """One dict per particle of its entries of the (N,) info arrays named in `keys`, as
+    Python numbers (each array is converted once: this runs every step for every slot)."""
+    columns = {k: info[k].tolist() for k in keys}
+    return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
 def slot_keys(info: dict, n: int) -> list[str]:

@@ -44,7 +44,7 @@ class ParticleVecEnv(VecEnv):
         obs, rewards, info = world.step(self._actions)
         obs = as_observation(obs)
         n = self.num_envs
-        infos = [particle_values(info, i, world.slot_info) for i in range(n)]
+        infos = particle_values(info, world.slot_info)
         infos[0].update(world_values(info))
         done = world.steps >= world.episode_steps
         if done:
