@@ -47,7 +47,8 @@ def make_basis(kind: str, cutoff: float) -> RadialBasis:
 
 ANGULAR_BASIS = AngularBasis(centres=[1.0, 2.0], eta=1.5, lambdas=[1, -1, 1, -1],
                              zetas=[1, 1, 4, 4], cutoff=3.5)
-"""Three-body invariants of `--invariants angular` (choice measured in issue 13)."""
+"""Three-body invariants of `--invariants angular`: shells at 1 and 2 Å (the 1 Å × 2 Å pair
+picks out O–H···O), λ = ±1, ζ ∈ {1, 4}, cutoff 3.5 Å (first O–O shell and the H···O bond)."""
 
 
 def make_angular_basis(invariants: str) -> AngularBasis | None:
