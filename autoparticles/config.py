@@ -174,7 +174,7 @@ def claim_folder(out, settings: dict, free: tuple = ()) -> Path:
                       if saved.get(k) != now.get(k) and k not in free)
         if keys:
             raise ValueError(f"{out} holds a run with different {name} ({', '.join(keys)}); "
-                             "use another --out or the same settings to resume")
+                             "use another folder or the same settings to resume")
     return out
 
 

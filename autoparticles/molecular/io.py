@@ -1,14 +1,13 @@
 """Files of the water system: extended XYZ trajectories and plain XYZ through `ase.io`
 (readable by ASE, OVITO and VMD), and `.npz` archives read with checks that name the file."""
 
-import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from autoparticles.files import atomic_write
 from autoparticles.molecular.config import masses
 
 
@@ -105,18 +104,8 @@ def read_npz(path: Path, what: str) -> dict:
 
 
 def atomic_savez(path: Path, arrays: dict) -> Path:
-    """Compressed .npz written to a temporary file first, then renamed: a crash never leaves
-    half a file."""
+    """Compressed .npz written atomically (`files.atomic_write`): a crash never leaves half a
+    file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    os.close(handle)
-    try:
-        with open(tmp, "wb") as out:
-            np.savez_compressed(out, **arrays)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a dataset is meant to be shared
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autoparticles.config import as_dict, dump
+from autoparticles.config import claim_folder
 from autoparticles.molecular.box import build_water_box, cubic_edge_for_density
 from autoparticles.molecular.config import ReferenceRunSpec
 from autoparticles.molecular.io import write_xyz
@@ -171,27 +171,12 @@ def box_edges(spec: ReferenceRunSpec) -> np.ndarray:
     return np.full(3, cubic_edge_for_density(spec.molecules, spec.density_g_cm3))
 
 
-def _check_spec(workdir: Path, spec: ReferenceRunSpec) -> None:
-    saved_path = workdir / "spec.json"
-    if saved_path.exists():
-        saved = json.loads(saved_path.read_text())
-        differ = [k for k, v in as_dict(spec).items() if saved.get(k) != v]
-        if differ:
-            raise ValueError(
-                f"{workdir} holds a run with other settings ({', '.join(differ)}); "
-                "use another work folder or the same settings to continue it"
-            )
-    else:
-        workdir.mkdir(parents=True, exist_ok=True)
-        dump(spec, saved_path)
-
-
 def run_reference(spec: ReferenceRunSpec, workdir: Path, progress: bool = True,
                   threads: int = 1) -> Path:
     """Run (or continue) equilibration and production; returns the production stage folder."""
     cp2k_executable()
     workdir = Path(workdir).resolve()
-    _check_spec(workdir, spec)
+    claim_folder(workdir, {"spec": spec})
     coord = workdir / "start.xyz"
     if not coord.exists():  # the one place the box is built: a resumed run reads it back
         box = build_water_box(spec.molecules, spec.density_g_cm3, seed=spec.seed)
