@@ -32,7 +32,7 @@ def ballistic(percept: Percept) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _ttc_kernel(features, radius, sensing, v_max, tau0, strength, a_max, out):
+def _ttc_kernel(features, contact, sensing, v_max, tau0, strength, a_max, out):
     for i in range(features.shape[0]):
         gap, closing, transverse = features[i, 0], features[i, 1], features[i, 2]
         out[i, 0], out[i, 1] = 0.0, 0.0
@@ -41,11 +41,11 @@ def _ttc_kernel(features, radius, sensing, v_max, tau0, strength, a_max, out):
         if gap <= 0.0:
             out[i, 0] = -1.0
             continue
-        d = gap * sensing + 2.0 * radius
+        d = gap * sensing + contact[i]
         ux, uy = 2.0 * v_max * closing, 2.0 * v_max * transverse
         a = ux * ux + uy * uy
         b = d * ux
-        disc = b * b - a * (d * d - 4.0 * radius * radius)
+        disc = b * b - a * (d * d - contact[i] * contact[i])
         if a <= 0.0 or disc <= 0.0:
             continue
         root = np.sqrt(disc)
@@ -55,31 +55,35 @@ def _ttc_kernel(features, radius, sensing, v_max, tau0, strength, a_max, out):
         de_dtau = -strength * np.exp(-tau / tau0) / tau**2 * (2.0 / tau + 1.0 / tau0)
         dtau_dx = -(ux + (b * ux - a * d) / root) / a
         dtau_dy = -(uy + b * uy / root) / a
-        out[i, 0] = min(max(de_dtau * dtau_dx / a_max, -1.0), 1.0)
-        out[i, 1] = min(max(de_dtau * dtau_dy / a_max, -1.0), 1.0)
+        out[i, 0] = min(max(de_dtau * dtau_dx / a_max[i], -1.0), 1.0)
+        out[i, 1] = min(max(de_dtau * dtau_dy / a_max[i], -1.0), 1.0)
 
 
-def ttc_pair_actions(features: np.ndarray, radius: float, sensing: float, v_max: float,
-                     tau0: float, strength: float = TTC_STRENGTH,
-                     a_max: float = 2.0) -> np.ndarray:
+def ttc_pair_actions(features: np.ndarray, contact, sensing: float, v_max: float,
+                     tau0: float, strength: float = TTC_STRENGTH, a_max=2.0) -> np.ndarray:
     """(N, 2) pair-mode actions (α, β) from invariants (N, ≥4) of the watched neighbour.
 
-    In the neighbour's frame r = (d, 0), d = I1 r_s + 2R, and u = 2 v_max (I2, I3). The
-    force on the particle is F = dE/dτ ∂τ/∂r (r = x_j - x_i) with
-    ∂τ/∂r = -(u + (b u - a r)/√Δ)/a, a = |u|², b = r·u, Δ = b² - a(|r|² - 4R²); (α, β) =
-    F/a_max clipped to [-1, 1]. Touching or overlapping pairs push straight apart (α = -1);
-    no collision course, no action."""
+    contact: the distance at which the pair touches (2R for equal disks, R_i + R_j, R_i for
+    a wall), a number or (N,); a_max likewise. In the neighbour's frame r = (d, 0),
+    d = I1 r_s + contact, and u = 2 v_max (I2, I3). The force on the particle is
+    F = dE/dτ ∂τ/∂r (r = x_j - x_i) with ∂τ/∂r = -(u + (b u - a r)/√Δ)/a, a = |u|², b = r·u,
+    Δ = b² - a(|r|² - contact²); (α, β) = F/a_max clipped to [-1, 1]. Touching or
+    overlapping pairs push straight apart (α = -1); no collision course, no action."""
     features = np.ascontiguousarray(features, dtype=np.float64)
-    out = np.empty((len(features), 2))
-    _ttc_kernel(features, radius, sensing, v_max, tau0, strength, a_max, out)
+    n = len(features)
+    out = np.empty((n, 2))
+    _ttc_kernel(features, np.broadcast_to(np.asarray(contact, np.float64), (n,)).copy(), sensing,
+                v_max, tau0, strength, np.broadcast_to(np.asarray(a_max, np.float64), (n,)).copy(),
+                out)
     return out
 
 
 def ttc(percept: Percept, strength: float = TTC_STRENGTH) -> np.ndarray:
-    """Time-to-collision avoidance towards the watched neighbour, in the world's action mode."""
+    """Time-to-collision avoidance towards the watched neighbour (or wall), in the world's
+    action mode."""
     c = percept.config
-    pair = ttc_pair_actions(percept.invariants, c.radius, c.sensing, c.v_max, c.tau0,
-                            strength, c.a_max)
+    pair = ttc_pair_actions(percept.invariants, percept.contact, c.sensing, percept.v_scale,
+                            c.tau0, strength, percept.a_max)
     return pair if c.action == "pair" else pair_to_vehicle(pair, percept.bearing)
 
 

@@ -37,7 +37,7 @@ def vec_env_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
     state = {"obs": venv.reset()}
 
     def advance():
-        actions = ttc_pair_actions(state["obs"].astype(np.float64), config.radius,
+        actions = ttc_pair_actions(state["obs"].astype(np.float64), 2 * config.radius,
                                    config.sensing, config.v_max, config.tau0, a_max=config.a_max)
         state["obs"] = venv.step(actions)[0]
 

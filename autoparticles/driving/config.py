@@ -2,19 +2,25 @@
 sensing, actions and reward, as one settings dataclass; every switch has its default."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from autoparticles.config import ConfigError, Settings, finite, one_of, positive, setting
+from autoparticles.driving.scene import FILE_SCENES, TORUS_SCENES, scene_of
 from autoparticles.invariants.rules import RULES
 
-SCENARIOS = ("random", "counterflow", "crossing")
+SCENARIOS = TORUS_SCENES + FILE_SCENES
+
+
+def scenario_problem(value: str) -> str | None:
+    if value in SCENARIOS or value.endswith((".toml", ".json")):
+        return None
+    return f"must be one of {', '.join(SCENARIOS)} or a scene file FILE.toml"
 COLLISIONS = ("ghost", "elastic", "respawn")
 ACTIONS = ("pair", "vehicle")
 OBSERVATIONS = ("invariants", "raw")
 SPEED_CAPS = ("v0", "v_max")
 RAW_NEIGHBOURS = 8
 """Neighbours in the raw-coordinate observation (36 = 4 × (1 + 8) numbers)."""
-PLACEMENT_SPACING = 2.2
-"""Initial disks sit on random sites of a grid with this spacing in radii."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,10 @@ class DrivingConfig(Settings):
     """Sensing radius r_s."""
     tau0: float = setting(2.0, positive)
     """Urgency time scale τ0 in exp(-τc/τ0)."""
-    scenario: str = setting("random", one_of(*SCENARIOS))
+    scenario: str = setting("random", scenario_problem)
+    """A torus scene built from n_particles, box, radius, v0, v_max, a_max (random,
+    counterflow, crossing), a shipped scene (street, bottleneck, corridor) or a scene file;
+    a scene file's types carry their own counts, sizes and speeds."""
     collision: str = setting("ghost", one_of(*COLLISIONS))
     action: str = setting("pair", one_of(*ACTIONS))
     observation: str = setting("invariants", one_of(*OBSERVATIONS))
@@ -71,6 +80,10 @@ class DrivingConfig(Settings):
         super().__post_init__()
         if self.v0 > self.v_max:
             raise ConfigError(f"v0 = {self.v0} exceeds v_max = {self.v_max}")
+        if self.observation == "raw" and self.action == "vehicle":
+            raise ConfigError("observation 'raw' is only defined with action 'pair'")
+        if self.scenario not in TORUS_SCENES:
+            return
         if self.sensing >= self.box / 2:
             raise ConfigError(f"sensing = {self.sensing} must be below box/2 = {self.box / 2}")
         if self.sensing <= 2 * self.radius:
@@ -82,8 +95,34 @@ class DrivingConfig(Settings):
         used = self.invariants_used
         if not used or set(used) - set("1234") or len(set(used)) != len(used):
             raise ConfigError(f"invariants_used must be distinct digits of 1234, got {used!r}")
-        if self.observation == "raw" and self.action == "vehicle":
-            raise ConfigError("observation 'raw' is only defined with action 'pair'")
+
+    @cached_property
+    def scene(self):
+        """The `Scene` of `scenario` (loaded once per config), checked against the world's
+        settings."""
+        scene = scene_of(self)
+        if not scene.typed:
+            return scene
+        where = scene.where
+        periodic = [s for s, p in zip(scene.geometry.size, scene.geometry.periodic) if p]
+        if periodic and self.sensing >= min(periodic) / 2:
+            raise ConfigError(f"sensing = {self.sensing} must be below half the periodic "
+                              f"length {min(periodic) / 2:g} of {where}")
+        fixed = {"observation": "invariants", "neighbour_rule": "most_urgent",
+                 "invariants_used": "1234"}
+        for key, value in fixed.items():
+            if getattr(self, key) != value:
+                raise ConfigError(f"{key} = {getattr(self, key)!r} is not defined for typed scene "
+                                  f"{where} (it needs {key} = {value!r})")
+        for t in scene.types:
+            if not t.static and t.v0 <= 0:
+                raise ConfigError(f"{where} [[types]] {t.name!r}: v0 must be > 0 for a moving type")
+        return scene
+
+    def type_columns(self, scene) -> list[int]:
+        """Group indices of the moving types, one-hot in the observation when more than one."""
+        moving = list(dict.fromkeys(scene.groups.index(t.group) for t in scene.types if not t.static))
+        return moving if len(moving) > 1 else []
 
     def make_world(self, seed: int | None = None):
         """A `DrivingWorld` of this config (what the envs shells build from settings)."""
@@ -93,13 +132,20 @@ class DrivingConfig(Settings):
 
     @property
     def placement_sites(self) -> int:
+        from autoparticles.driving.placement import PLACEMENT_SPACING
+
         return int(self.box // (PLACEMENT_SPACING * self.radius)) ** 2
 
     @property
     def obs_dim(self) -> int:
         if self.observation == "raw":
             return 4 * (1 + RAW_NEIGHBOURS)
-        width = len(self.invariant_columns)
+        scene = self.scene
+        if scene.typed:
+            blocks = len(scene.groups) + bool(scene.geometry.segments)
+            width = len(self.type_columns(scene)) + 6 * blocks
+        else:
+            width = len(self.invariant_columns)
         return width + (2 if self.action == "vehicle" else 0)
 
     @property

@@ -1,49 +1,38 @@
-"""How the driving particles move: plain state arrays, a pure-array step, observations,
-rewards and what a policy is shown (`Percept`). Run it with `autoparticles.loop.Run`."""
+"""How the driving particles move: plain state arrays of a scene's particles, a pure-array
+step, observations, rewards and what a policy is shown (`Percept`). Run it with
+`autoparticles.loop.Run`.
+
+Rows 0..M-1 of the state arrays are the moving particles (the agents, in the scene's type
+order), rows M..N-1 its static obstacles.
+"""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from autoparticles.driving import dynamics
-from autoparticles.driving.config import PLACEMENT_SPACING, RAW_NEIGHBOURS, DrivingConfig
+from autoparticles.driving.config import RAW_NEIGHBOURS, DrivingConfig
+from autoparticles.driving.placement import fixed_headings, goal_field, placed_sites, segment_distance
+from autoparticles.driving.scene import Scene
 from autoparticles.invariants.neighbours import NeighbourList, nearest_neighbours
-from autoparticles.invariants.pair import PairObservation, pair_invariants
+from autoparticles.invariants.pair import group_invariants, pair_invariants
 from autoparticles.invariants.space import displacement
+from autoparticles.invariants.walls import as_segments, push_out_of_walls, wall_invariants
 
 OVERSPEED = 1.05
 """A particle overspeeds while its forward speed v·ê exceeds this multiple of v0."""
-
-
-def initial_headings(config: DrivingConfig, rng: np.random.Generator) -> np.ndarray:
-    """(N, 2) unit desired directions ê of the scenario."""
-    n = config.n_particles
-    if config.scenario == "random":
-        angle = rng.uniform(0, 2 * np.pi, n)
-    else:
-        second = rng.permutation(n) < n // 2
-        turn = np.pi if config.scenario == "counterflow" else np.pi / 2
-        angle = np.where(second, turn, 0.0)
-    return np.stack([np.cos(angle), np.sin(angle)], axis=1)
-
-
-def initial_positions(config: DrivingConfig, rng: np.random.Generator) -> np.ndarray:
-    """(N, 2) non-overlapping positions: random distinct sites of a grid with spacing
-    >= 2.2 R, each jittered inside its site."""
-    per_side = int(config.box // (PLACEMENT_SPACING * config.radius))
-    spacing = config.box / per_side
-    sites = rng.choice(per_side * per_side, size=config.n_particles, replace=False)
-    corner = np.stack([sites // per_side, sites % per_side], axis=1) * spacing
-    slack = spacing - 2 * config.radius
-    return np.mod(corner + config.radius + rng.uniform(0, slack, (config.n_particles, 2)),
-                  config.box)
+PADDING = 2.0
+"""A non-periodic axis is held in a periodic kernel box this many sensing radii longer, so
+no pair ever meets through the wrap."""
 
 
 @dataclass(frozen=True)
 class WorldState:
     """The full state of the world (read-only views; the "all information" corner that only
-    hand-designed baselines such as ORCA read). positions, velocities, headings: (N, 2);
-    direction: (N, 2) unit r̂ towards each particle's watched neighbour (zeros: none)."""
+    hand-designed baselines such as ORCA read). positions, velocities: (N, 2) of every
+    particle (obstacles last); headings: (M, 2) of the moving ones; direction: (M, 2) unit r̂
+    towards each one's watched neighbour or wall (zeros: none)."""
 
     positions: np.ndarray
     velocities: np.ndarray
@@ -53,33 +42,71 @@ class WorldState:
 
 @dataclass(frozen=True)
 class Percept:
-    """What a policy is shown at one step, one row per particle.
+    """What a policy is shown at one step, one row per moving particle (M rows).
 
-    observation: (N, obs_dim) the learner's input (`config.observation`); trained models
-    read only this. invariants: (N, 4) I1..I4 of the watched neighbour, whatever the
-    observation keeps; the ttc heuristic reads only these. bearing: (N, 2) (cos, sin) of
-    the angle from a particle's own direction of motion to r̂, rotation invariant, in the
-    `vehicle` action mode (None in `pair` mode): it turns pair-frame actions into
-    (throttle, steer). state: the full `WorldState`, for policies that are declared to see
-    it (ORCA). config: the world's settings, the constants every particle knows (R, r_s,
-    v_max, τ0, a_max, the action mode)."""
+    observation: (M, obs_dim) the learner's input; trained models read only this.
+    invariants: (M, 4) I1..I4 of the watched neighbour (the most urgent of every group and
+    wall); the ttc heuristic reads only these, with `contact` (M,) the distance at which that
+    pair touches (R_i + R_j, or R_i for a wall) and `a_max` (M,). bearing: (M, 2) (cos, sin)
+    of the angle from a particle's own direction of motion to r̂, in the `vehicle` action mode
+    (None in `pair` mode). state: the full `WorldState`, for policies that are declared to see
+    it (ORCA). config: the world's settings; scene: its particle types and geometry; v_scale:
+    the speed that normalises I2 and I3 (2 v_scale)."""
 
     config: DrivingConfig
     observation: np.ndarray
     invariants: np.ndarray
     bearing: np.ndarray | None
     state: WorldState
+    contact: np.ndarray
+    a_max: np.ndarray
+    v_scale: float
+    scene: Scene | None = None
+
+
+class Particles:
+    """Per-particle constants of a scene, rows in world order (moving first): type (N,)
+    index into scene.types, group (N,), radius (N,); v0, v_max, a_max (M,)."""
+
+    def __init__(self, scene: Scene):
+        order = scene.ordered_types()
+        self.scene = scene
+        self.order = order
+        rows = [(index, t) for index, t in order for _ in range(t.count)]
+        groups = scene.groups
+        self.type = np.array([index for index, _ in rows], dtype=np.int64)
+        self.group = np.array([groups.index(t.group) for _, t in rows], dtype=np.int64)
+        self.radius = np.array([t.radius for _, t in rows], dtype=np.float64)
+        self.n_moving = scene.n_mobile
+        moving = rows[:self.n_moving]
+        self.v0 = np.array([t.v0 for _, t in moving], dtype=np.float64)
+        self.v_max = np.array([t.v_max for _, t in moving], dtype=np.float64)
+        self.a_max = np.array([t.a_max for _, t in moving], dtype=np.float64)
+        self.slices = {}
+        start = 0
+        for index, t in order:
+            self.slices[index] = slice(start, start + t.count)
+            start += t.count
+
+    @property
+    def names(self) -> list[str]:
+        """Agent names carrying the type: `car_0`, `pedestrian_3`, ..."""
+        names = []
+        for index, t in self.order:
+            if not t.static:
+                names += [f"{t.name}_{k}" for k in range(t.count)]
+        return names
 
 
 class DrivingWorld:
-    """N disks in a periodic square, each steered by an action in [-1, 1]².
+    """The particles of a scene (`config.scene`: by default N disks on a periodic square),
+    each moving particle steered by an action in [-1, 1]².
 
-    State (settable, (N, 2) float64): positions, velocities, headings (unit desired
-    directions). `observe()` -> (N, obs_dim); `percept()` -> what policies see;
-    `step(actions (N, 2))` -> (observations, rewards (N,), info); `steps` counts the steps
-    since the last reset, an episode lasts `episode_steps`. Infos hold (N,) arrays per
-    particle (`slot_info`: those the SB3 / PettingZoo shells hand to every slot) and numbers
-    of the whole world."""
+    State (settable, float64): positions, velocities (N, 2), headings (M, 2) unit desired
+    directions. `observe()` -> (M, obs_dim); `percept()` -> what policies see; `step(actions
+    (M, 2))` -> (observations, rewards (M,), info); `steps` counts the steps since the last
+    reset, an episode lasts `episode_steps`. Infos hold (M,) arrays per particle (`slot_info`:
+    those the SB3 / PettingZoo shells hand to every slot) and numbers of the whole world."""
 
     action_dim = 2
     slot_info = ("collisions",)
@@ -87,26 +114,96 @@ class DrivingWorld:
     def __init__(self, config: DrivingConfig | None = None, seed: int | None = None):
         self.config = config or DrivingConfig()
         c = self.config
-        self._box = np.full(2, float(c.box))
-        self._nlist = NeighbourList(c.sensing, c.box, skin=min(1.0, c.box / 2 - c.sensing))
+        self.scene = c.scene
+        self.particles = Particles(self.scene)
+        geometry = self.scene.geometry
+        self._size = np.array(geometry.size, dtype=np.float64)
+        self._periodic = np.array(geometry.periodic, dtype=np.bool_)
+        self._box = np.where(self._periodic, self._size, self._size + PADDING * c.sensing)
+        self._segments = as_segments(geometry.segments)
+        skin = min(1.0, self._box.min() / 2 - c.sensing)
+        self._nlist = NeighbourList(c.sensing, self._box, skin=skin)
+        self._v_scale = max(t.v_max for t in self.scene.types)
+        self._wall_keys = np.zeros(0, dtype=np.int64)
         self.reset(seed)
 
     # ----------------------------------------------------------------- state
+    @property
+    def n_particles(self) -> int:
+        """Moving particles: the agents (slots of the shells)."""
+        return self.particles.n_moving
+
+    @property
+    def n_total(self) -> int:
+        return len(self.particles.radius)
+
+    @property
+    def agent_names(self) -> list[str]:
+        return self.particles.names
+
+    @property
+    def obs_dim(self) -> int:
+        return self.config.obs_dim
+
+    @property
+    def episode_steps(self) -> int:
+        return self.config.episode_steps
+
+    @cached_property
+    def _fields(self) -> dict:
+        """Type index -> (nx, ny, 2) shortest-path directions of its `heading = "goal"`."""
+        return {index: goal_field(self.scene, t.goal, t.radius) for index, t in self.particles.order
+                if t.heading == "goal"}
+
     def reset(self, seed: int | None = None) -> np.ndarray:
         """New episode: positions, headings and v = v0 ê drawn from `seed`."""
         if seed is not None or not hasattr(self, "rng"):
             self.rng = np.random.default_rng(seed)
-        c = self.config
-        self.headings = initial_headings(c, self.rng)
-        self.positions = initial_positions(c, self.rng)
-        self.velocities = c.v0 * self.headings
+        p = self.particles
+        starts = placed_sites(self.scene, self.rng)
+        x = np.empty((self.n_total, 2))
+        e = np.zeros((self.n_particles, 2))
+        for index, t in p.order:
+            x[p.slices[index]] = starts[index]
+            fixed = fixed_headings(t.heading, t.count, self.rng) if not t.static else None
+            if fixed is not None:
+                e[p.slices[index]] = fixed
+        self._x = np.mod(x, self._box)
+        self._e = e
+        self._goal_headings()
+        self._v = np.zeros((self.n_total, 2))
+        self._v[:self.n_particles] = p.v0[:, None] * self._e
+        self._overlaps = None
+        self._wall_keys = np.zeros(0, dtype=np.int64)
         self.steps = 0
         return self.observe()
 
-    def _check(self, name: str, value) -> np.ndarray:
+    def _goal_headings(self) -> None:
+        """Recompute position-dependent headings (goal points, goal fields)."""
+        p = self.particles
+        for index, t in p.order:
+            if t.static or not (t.heading == "goal" or isinstance(t.heading, tuple)):
+                continue
+            span = p.slices[index]
+            x = self._x[span]
+            if t.heading == "goal":
+                field = self._fields[index]
+                cell = np.floor(x / self._size * field.shape[:2]).astype(int)
+                cell = np.clip(cell, 0, np.array(field.shape[:2]) - 1)
+                direction = field[cell[:, 0], cell[:, 1]]
+            else:
+                direction = np.asarray(t.heading) - x
+                direction -= self._periodic * self._size * np.round(direction / self._size)
+            norm = np.linalg.norm(direction, axis=1, keepdims=True)
+            keep = norm[:, 0] == 0
+            direction = np.where(norm > 0, direction / np.where(norm > 0, norm, 1), 0.0)
+            direction[keep] = self._e[span][keep]
+            self._e[span] = direction
+
+    def _check(self, name: str, value, rows: int) -> np.ndarray:
         arr = np.array(value, dtype=np.float64)
-        if arr.shape != (self.config.n_particles, 2):
-            raise ValueError(f"{name} must have shape ({self.config.n_particles}, 2), got {arr.shape}")
+        if arr.shape != (rows, 2):
+            raise ValueError(f"{name} must have shape ({rows}, 2), got {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} holds non-finite values")
         return arr
@@ -117,7 +214,7 @@ class DrivingWorld:
 
     @positions.setter
     def positions(self, value) -> None:
-        self._x = np.mod(self._check("positions", value), self.config.box)
+        self._x = np.mod(self._check("positions", value, self.n_total), self._box)
         self._overlaps = None
 
     @property
@@ -126,7 +223,9 @@ class DrivingWorld:
 
     @velocities.setter
     def velocities(self, value) -> None:
-        self._v = self._check("velocities", value)
+        v = self._check("velocities", value, self.n_total)
+        v[self.n_particles:] = 0.0
+        self._v = v
 
     @property
     def headings(self) -> np.ndarray:
@@ -134,115 +233,192 @@ class DrivingWorld:
 
     @headings.setter
     def headings(self, value) -> None:
-        arr = self._check("headings", value)
+        arr = self._check("headings", value, self.n_particles)
         norm = np.linalg.norm(arr, axis=1, keepdims=True)
         if np.any(norm == 0):
             raise ValueError("headings must be non-zero vectors")
         self._e = arr / norm
 
     # ----------------------------------------------------------- observation
-    def _sense(self) -> PairObservation:
-        c = self.config
+    def _sense(self) -> None:
+        c, p, m = self.config, self.particles, self.n_particles
         self._nlist.update(self._x)
-        self.sensed = pair_invariants(self._x, self._v, self._nlist, c.radius, c.sensing,
-                                         c.v_max, c.tau0, c.neighbour_rule, c.k_neighbours)
+        if self.scene.typed:
+            groups = group_invariants(self._x, self._v, self._nlist, p.radius, p.group,
+                                      len(self.scene.groups), c.sensing, self._v_scale, c.tau0)
+            self.sensed = groups
+            self._walls = wall_invariants(self._x, self._v, p.radius, self._segments,
+                                          self._size, self._periodic, c.sensing,
+                                          self._v_scale, c.tau0, rows=m)
+        else:
+            self.sensed = pair_invariants(self._x, self._v, self._nlist, c.radius, c.sensing,
+                                          c.v_max, c.tau0, c.neighbour_rule, c.k_neighbours)
         if self._overlaps is None:  # a new state: overlaps present now are not onsets
             self._overlaps = np.zeros(0, dtype=np.int64)
-            self._overlaps = self._collide(np.zeros(c.n_particles, dtype=np.int64), False)
-        return self.sensed
-
-    @property
-    def n_particles(self) -> int:
-        return self.config.n_particles
-
-    @property
-    def obs_dim(self) -> int:
-        return self.config.obs_dim
-
-    @property
-    def episode_steps(self) -> int:
-        return self.config.episode_steps
+            self._overlaps = self._collide(np.zeros(self.n_total, dtype=np.int64), False,
+                                           np.zeros((len(self.scene.groups),) * 2, np.int64))
 
     def observe(self) -> np.ndarray:
-        """(N, obs_dim) observations of the current state."""
+        """(M, obs_dim) observations of the current state."""
         c = self.config
-        sensed = self._sense()
+        self._sense()
         self._bearing = None
         if c.observation == "raw":
             near = nearest_neighbours(self._x, self._nlist, RAW_NEIGHBOURS, c.sensing)
-            out = np.empty((c.n_particles, c.obs_dim))
+            out = np.empty((self.n_particles, c.obs_dim))
             dynamics.raw_observation(self._x, self._v, near, self._box, c.v_max, out)
             self._observation = out
+            self._watch(self.sensed.features[:, :4], self.sensed.direction,
+                        2 * c.radius * np.ones(self.n_particles))
             return out
-        features = sensed.features
-        if c.invariants_used != "1234":
-            features = features[:, c.invariant_columns]
+        if self.scene.typed:
+            features = self._typed_features()
+        else:
+            features = self.sensed.features
+            if c.invariants_used != "1234":
+                features = features[:, c.invariant_columns]
+            self._watch(self.sensed.features[:, :4], self.sensed.direction,
+                        np.full(self.n_particles, 2 * c.radius))
         if c.action == "vehicle":
-            self._bearing = dynamics.bearings(sensed.direction, self._v, self._e)
+            self._bearing = dynamics.bearings(self._frame, self._v[:self.n_particles], self._e)
             self._observation = np.concatenate([features, self._bearing], axis=1)
         else:
             self._observation = features.copy()
         return self._observation
 
+    def _watch(self, invariants, direction, contact) -> None:
+        self._invariants, self._frame, self._contact = invariants, direction, contact
+
+    def _typed_features(self) -> np.ndarray:
+        """[own group one-hot] + per group and for the wall: I1..I4 and the (cos, sin) of the
+        angle from the frame r̂ (towards the most urgent of them all) to that block's r̂."""
+        m, p = self.n_particles, self.particles
+        n_groups = len(self.scene.groups)
+        feats = self.sensed.features[:m].reshape(m, n_groups, 4)
+        dirs = self.sensed.direction[:m]
+        contact = p.radius[:m, None] + np.where(self.sensed.neighbour[:m] >= 0,
+                                                p.radius[np.maximum(self.sensed.neighbour[:m], 0)], 0)
+        if len(self._segments):
+            feats = np.concatenate([feats, self._walls.features[:, None]], axis=1)
+            dirs = np.concatenate([dirs, self._walls.direction[:, None]], axis=1)
+            contact = np.concatenate([contact, p.radius[:m, None]], axis=1)
+        score = np.where(feats[..., 3] > 0, 2.0 + feats[..., 3], 1.0 - feats[..., 0])
+        pick = np.argmax(score, axis=1)
+        rows = np.arange(m)
+        frame = dirs[rows, pick]
+        self._watch(feats[rows, pick], frame, contact[rows, pick])
+        cos = np.einsum("mgd,md->mg", dirs, frame)
+        sin = frame[:, None, 0] * dirs[..., 1] - frame[:, None, 1] * dirs[..., 0]
+        blocks = np.concatenate([feats, cos[..., None], sin[..., None]], axis=2).reshape(m, -1)
+        own = self.config.type_columns(self.scene)
+        if not own:
+            return blocks
+        onehot = (p.group[:m, None] == np.array(own)[None]).astype(np.float64)
+        return np.concatenate([onehot, blocks], axis=1)
+
     def percept(self) -> Percept:
         """What policies are shown of the current state (see `Percept`)."""
-        s = self.sensed
-        state = WorldState(self._x, self._v, self._e, s.direction)
-        return Percept(self.config, self._observation, s.features[:, :4], self._bearing, state)
+        m = self.n_particles
+        state = WorldState(self._x, self._v, self._e, self._frame)
+        a_max = self.particles.a_max
+        return Percept(self.config, self._observation, self._invariants, self._bearing, state,
+                       self._contact, a_max, self._v_scale if self.scene.typed else self.config.v_max,
+                       self.scene)
 
     # ------------------------------------------------------------------ step
-    def _collide(self, counts: np.ndarray, elastic: bool) -> np.ndarray:
+    def _collide(self, counts, elastic: bool, pair_counts) -> np.ndarray:
+        p = self.particles
         return dynamics.collisions(self._x, self._v, self._box, self._nlist.indptr,
-                                   self._nlist.indices, 2 * self.config.radius,
-                                   self._overlaps, elastic, counts)
+                                   self._nlist.indices, p.radius, self.n_particles, p.group,
+                                   self._overlaps, elastic, counts, pair_counts)
+
+    def _place_free(self, i: int, index: int) -> None:
+        """Move particle i of type `index` to a free random point of its spawn region."""
+        t, p = self.scene.types[index], self.particles
+        x1, y1, x2, y2 = t.spawn if t.spawn is not None else (0.0, 0.0, *self._size)
+        for _ in range(100):
+            trial = self.rng.uniform((x1 + t.radius, y1 + t.radius), (x2 - t.radius, y2 - t.radius))
+            gap = np.linalg.norm(displacement(trial, self._x, self._box), axis=1) - p.radius
+            gap[i] = np.inf
+            walls_ok = (not len(self._segments)
+                        or segment_distance(trial[None], self._segments).min() > t.radius)
+            if gap.min() > t.radius and walls_ok:
+                break
+        self._x[i] = trial
 
     def _respawn(self, hit: np.ndarray) -> None:
-        c = self.config
+        p = self.particles
         for i in np.nonzero(hit)[0]:
-            for _ in range(100):
-                trial = self.rng.uniform(0, c.box, 2)
-                dist = np.linalg.norm(displacement(trial, self._x, self._box), axis=1)
-                dist[i] = np.inf
-                if dist.min() > 2 * c.radius:
-                    break
-            self._x[i] = trial
-            self._v[i] = c.v0 * self._e[i]
-        pairs = np.stack([self._overlaps // c.n_particles, self._overlaps % c.n_particles], 1)
-        self._overlaps = self._overlaps[~hit[pairs].any(axis=1)]
+            self._place_free(i, p.type[i])
+        self._goal_headings()
+        for i in np.nonzero(hit)[0]:
+            self._v[i] = p.v0[i] * self._e[i]
+        n = self.n_total
+        pairs = np.stack([self._overlaps // n, self._overlaps % n], 1)
+        full = np.zeros(n, bool)
+        full[:len(hit)] = hit
+        self._overlaps = self._overlaps[~full[pairs].any(axis=1)]
+
+    def _arrivals(self) -> np.ndarray:
+        """(M,) bool: moving particles inside their type's goal region."""
+        p, arrived = self.particles, np.zeros(self.n_particles, bool)
+        for index, t in p.order:
+            if t.static or t.goal is None:
+                continue
+            span = p.slices[index]
+            x = self._x[span]
+            arrived[span] = ((x[:, 0] >= t.goal[0]) & (x[:, 0] <= t.goal[2])
+                             & (x[:, 1] >= t.goal[1]) & (x[:, 1] <= t.goal[3]))
+        return arrived
 
     def step(self, actions) -> tuple[np.ndarray, np.ndarray, dict]:
-        """Advance one dt with actions (N, 2); returns (observations, rewards, info)."""
-        c = self.config
+        """Advance one dt with actions (M, 2); returns (observations, rewards, info)."""
+        c, p, m = self.config, self.particles, self.n_particles
         actions = np.asarray(actions, dtype=np.float64)
-        if actions.shape != (c.n_particles, 2):
-            raise ValueError(f"actions must have shape ({c.n_particles}, 2), got {actions.shape}")
+        if actions.shape != (m, 2):
+            raise ValueError(f"actions must have shape ({m}, 2), got {actions.shape}")
         if not np.all(np.isfinite(actions)):
             raise ValueError("actions hold non-finite values")
-        a_int = np.empty((c.n_particles, 2))
-        dynamics.integrate(self._x, self._v, self._e, actions, self.sensed.direction, self._box,
-                           c.v0, c.v_max, c.a_max, c.tau, c.dt, c.action == "vehicle", a_int)
+        a_int = np.empty((m, 2))
+        dynamics.integrate(self._x, self._v, self._e, actions, self._frame, self._box,
+                           p.v0, p.v_max, p.a_max, c.tau, c.dt, c.action == "vehicle", a_int)
+        counts = np.zeros(self.n_total, dtype=np.int64)
+        wall_counts = np.zeros(m, dtype=np.int64)
+        deepest = 0.0
+        if len(self._segments):
+            self._wall_keys, deepest = push_out_of_walls(
+                self._x, self._v, p.radius, self._segments, self._size, self._periodic, m,
+                self._wall_keys, wall_counts)
+            self._x[:m] = np.mod(self._x[:m], self._box)
         self._nlist.update(self._x)
-        counts = np.zeros(c.n_particles, dtype=np.int64)
-        self._overlaps = self._collide(counts, c.collision == "elastic")
-        forward = np.einsum("nd,nd->n", self._v, self._e) / c.v0
+        pair_counts = np.zeros((len(self.scene.groups),) * 2, dtype=np.int64)
+        self._overlaps = self._collide(counts, c.collision == "elastic", pair_counts)
+        counts = counts[:m]
+        v = self._v[:m]
+        forward = np.einsum("nd,nd->n", v, self._e) / p.v0
         capped = c.reward_speed_cap == "v0"
         paid = np.minimum(forward, 1.0) if capped else forward
         excess = np.maximum(forward - 1.0, 0.0) if capped else np.zeros_like(forward)
-        tracking = np.linalg.norm(self._v - c.v0 * self._e, axis=1) / c.v0
-        effort = np.einsum("nd,nd->n", a_int, a_int) / c.a_max**2
-        if c.collision == "respawn" and counts.any():
-            self._respawn(counts > 0)
+        tracking = np.linalg.norm(v - p.v0[:, None] * self._e, axis=1) / p.v0
+        effort = np.einsum("nd,nd->n", a_int, a_int) / p.a_max**2
+        arrived = self._arrivals()
+        respawn = arrived | ((counts > 0) if c.collision == "respawn" else False)
+        if respawn.any():
+            self._respawn(respawn)
+        self._goal_headings()
         terms = {"reward_speed": c.reward_speed * paid * c.dt,
                  "reward_overspeed": -c.reward_overspeed * excess * c.dt,
-                 "reward_collision": -c.reward_collision * counts,
+                 "reward_collision": -c.reward_collision * (counts + wall_counts),
                  "reward_effort": -c.reward_effort * effort * c.dt}
         rewards = sum(terms.values())
         self.steps += 1
-        info = {**terms, "collisions": counts, "onsets": int(counts.sum()) // 2,
+        info = {**terms, "collisions": counts, "wall_collisions": wall_counts,
+                "onsets": int(np.triu(pair_counts).sum()),
+                "pair_onsets": pair_counts, "wall_overlap_depth": deepest,
+                "arrivals": arrived, "forward": forward,
                 "forward_speed": float(forward.mean()),
                 "overspeed": float(np.mean(forward > OVERSPEED)),
                 "tracking_error": float(tracking.mean()),
-                "interaction": float(np.sqrt(effort).mean() * c.a_max),
+                "interaction": float(np.sqrt(effort).mean() * np.mean(p.a_max)),
                 "a_int": a_int}
         return self.observe(), rewards, info
-

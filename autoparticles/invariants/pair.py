@@ -18,7 +18,6 @@ from autoparticles.invariants.rules import NO_NEIGHBOUR, RULES
 from autoparticles.invariants.space import as_kernel_box, check_positions, minimum_image
 
 
-
 @numba.njit(cache=True, inline="always")
 def ttc_scalar(rx, ry, ux, uy, contact):
     """Time until two disks at separation r with relative velocity u touch (|r| = contact);
@@ -47,8 +46,10 @@ def time_to_collision(r, u, radius: float) -> np.ndarray:
 
 
 @numba.njit(cache=True, inline="always")
-def _write_features(out, row, col, rx, ry, ux, uy, dist, tau, radius, sensing, vmax, tau0):
-    gap = min(max(dist - 2.0 * radius, 0.0), sensing)
+def write_features(out, row, col, rx, ry, ux, uy, dist, tau, contact, sensing, vmax, tau0):
+    """I1..I4 into out[row, col:col + 4] for separation r, relative velocity u, |r| = dist,
+    time to contact tau and the distance `contact` at which the two touch."""
+    gap = min(max(dist - contact, 0.0), sensing)
     out[row, col] = gap / sensing
     out[row, col + 1] = (rx * ux + ry * uy) / dist / (2.0 * vmax)
     out[row, col + 2] = (rx * uy - ry * ux) / dist / (2.0 * vmax)
@@ -108,7 +109,7 @@ def _fill_one(x, v, box, i, j, out, col, radius, sensing, vmax, tau0):
     ux, uy = v[j, 0] - v[i, 0], v[j, 1] - v[i, 1]
     dist = np.sqrt(rx * rx + ry * ry)
     tau = ttc_scalar(rx, ry, ux, uy, 2.0 * radius)
-    _write_features(out, i, col, rx, ry, ux, uy, dist, tau, radius, sensing, vmax, tau0)
+    write_features(out, i, col, rx, ry, ux, uy, dist, tau, 2.0 * radius, sensing, vmax, tau0)
 
 
 @dataclass(frozen=True)
@@ -148,3 +149,84 @@ def pair_invariants(positions, velocities, nlist: NeighbourList, radius: float =
     _pair_kernel(x, v, as_kernel_box(nlist.box, 2), nlist.indptr, nlist.indices, radius,
                     sensing, v_max, tau0, RULES[rule], width, out, chosen, direction)
     return PairObservation(out, chosen, direction)
+
+
+
+@numba.njit(cache=True)
+def _group_kernel(x, v, box, indptr, indices, radii, groups, n_groups, sensing, vmax, tau0,
+                  out, chosen, direction):
+    n = x.shape[0]
+    best_tau = np.empty(n_groups)
+    best_d = np.empty(n_groups)
+    urgent = np.empty(n_groups, dtype=np.int64)
+    nearest = np.empty(n_groups, dtype=np.int64)
+    for i in range(n):
+        best_tau[:] = np.inf
+        best_d[:] = np.inf
+        urgent[:] = -1
+        nearest[:] = -1
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+            dist = np.sqrt(rx * rx + ry * ry)
+            if dist >= sensing or dist == 0.0:
+                continue
+            g = groups[j]
+            if dist < best_d[g] or (dist == best_d[g] and j < nearest[g]):
+                nearest[g], best_d[g] = j, dist
+            tau = ttc_scalar(rx, ry, v[j, 0] - v[i, 0], v[j, 1] - v[i, 1], radii[i] + radii[j])
+            if tau < best_tau[g] or (tau == best_tau[g] and tau < np.inf and j < urgent[g]):
+                urgent[g], best_tau[g] = j, tau
+        for g in range(n_groups):
+            j = urgent[g] if urgent[g] >= 0 else nearest[g]
+            chosen[i, g] = j
+            if j < 0:
+                for c in range(4):
+                    out[i, 4 * g + c] = NO_NEIGHBOUR[c]
+                direction[i, g, 0], direction[i, g, 1] = 0.0, 0.0
+                continue
+            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+            ux, uy = v[j, 0] - v[i, 0], v[j, 1] - v[i, 1]
+            dist = np.sqrt(rx * rx + ry * ry)
+            contact = radii[i] + radii[j]
+            write_features(out, i, 4 * g, rx, ry, ux, uy, dist,
+                           ttc_scalar(rx, ry, ux, uy, contact), contact, sensing, vmax, tau0)
+            direction[i, g, 0], direction[i, g, 1] = rx / dist, ry / dist
+
+
+@dataclass(frozen=True)
+class GroupObservation:
+    """features: (N, 4G) I1..I4 of the most urgent neighbour of each group g (the nearest
+    when none is on a collision course; `NO_NEIGHBOUR` when none is in range); neighbour:
+    (N, G) its index (-1: none); direction: (N, G, 2) unit r̂ towards it (zeros: none)."""
+
+    features: np.ndarray
+    neighbour: np.ndarray
+    direction: np.ndarray
+
+
+def group_invariants(positions, velocities, nlist: NeighbourList, radii, groups,
+                     n_groups: int, sensing: float = 5.0, v_max: float = 2.0,
+                     tau0: float = 2.0) -> GroupObservation:
+    """Typed pair invariants: for every particle, the most urgent neighbour of each group.
+
+    positions, velocities: (N, 2); radii: (N,) disk radii (contact at R_i + R_j); groups:
+    (N,) group index in [0, n_groups); v_max: the speed scale of I2, I3 (one for all)."""
+    x = check_positions(positions, "positions", dim=2)
+    v = check_positions(velocities, "velocities", dim=2)
+    radii = np.ascontiguousarray(radii, dtype=np.float64)
+    groups = np.ascontiguousarray(groups, dtype=np.int64)
+    if v.shape != x.shape or radii.shape != (len(x),) or groups.shape != (len(x),):
+        raise ValueError("velocities, radii and groups must match positions row for row")
+    if len(x) and (groups.min() < 0 or groups.max() >= n_groups):
+        raise ValueError(f"groups must lie in [0, {n_groups})")
+    if nlist.cutoff < sensing:
+        raise ValueError(f"neighbour list cutoff {nlist.cutoff} is below the sensing radius {sensing}")
+    out = np.empty((len(x), 4 * n_groups))
+    chosen = np.empty((len(x), n_groups), dtype=np.int64)
+    direction = np.empty((len(x), n_groups, 2))
+    _group_kernel(x, v, as_kernel_box(nlist.box, 2), nlist.indptr, nlist.indices, radii,
+                  groups, n_groups, sensing, v_max, tau0, out, chosen, direction)
+    return GroupObservation(out, chosen, direction)
