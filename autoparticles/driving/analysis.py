@@ -18,29 +18,84 @@ class EpisodeMetrics:
     """Collision rate (onsets per particle per unit time), fraction of particles that never
     collided, mean forward speed ⟨v·ê⟩/v0, overspeed (fraction of particle-time with
     v·ê > 1.05 v0), tracking error ⟨|v − w|⟩/v0 and mean |a_int| over the steps added; an
-    observer of the run loop (`run.attach(metrics.add)`)."""
+    observer of the run loop (`run.attach(metrics.add)`). Given the world's `particles` of a
+    typed scene, also the same per group (`per_type`), wall contacts and arrivals, and the
+    collision rate of every pair of groups (`pair_collisions`)."""
 
-    def __init__(self, n_particles: int, dt: float):
+    def __init__(self, n_particles: int, dt: float, particles=None):
         self.dt = dt
         self.per_particle = np.zeros(n_particles, dtype=np.int64)
         self.steps = 0
         self._sums = dict.fromkeys(_MEAN_KEYS, 0.0)
+        self.particles = particles
+        if particles is not None:
+            self._walls = np.zeros(n_particles, dtype=np.int64)
+            self._arrivals = np.zeros(n_particles, dtype=np.int64)
+            self._forward = np.zeros(n_particles)
+            self._pairs = np.zeros((len(particles.scene.groups),) * 2, dtype=np.int64)
+            self._deepest = 0.0
 
     def add(self, info: dict) -> None:
         self.per_particle += info["collisions"]
         for key, source in _MEAN_KEYS.items():
             self._sums[key] += info[source]
+        if self.particles is not None:
+            self._walls += info["wall_collisions"]
+            self._arrivals += info["arrivals"]
+            self._forward += info["forward"]
+            self._pairs += info["pair_onsets"]
+            self._deepest = max(self._deepest, info["wall_overlap_depth"])
         self.steps += 1
 
     def summary(self) -> dict:
         if self.steps == 0:
             raise ValueError("no steps recorded")
         duration = self.steps * self.dt
-        return {
+        summary = {
             "collision_rate": float(self.per_particle.sum() / (len(self.per_particle) * duration)),
             "collision_free_fraction": float(np.mean(self.per_particle == 0)),
             **{key: total / self.steps for key, total in self._sums.items()},
         }
+        if self.particles is not None:
+            summary.update(self._typed(duration))
+        return summary
+
+    def _typed(self, duration: float) -> dict:
+        p = self.particles
+        groups = p.scene.groups
+        member = p.group[:len(self.per_particle)]
+        per_type = {}
+        for g, name in enumerate(groups):
+            rows = member == g
+            if not rows.any():
+                continue  # obstacles: no metrics of their own
+            n = rows.sum() * duration
+            per_type[name] = {"collision_rate": float(self.per_particle[rows].sum() / n),
+                              "wall_collision_rate": float(self._walls[rows].sum() / n),
+                              "forward_speed": float(self._forward[rows].sum() / (rows.sum() * self.steps)),
+                              "arrivals_per_time": float(self._arrivals[rows].sum() / duration),
+                              "particles": int(rows.sum())}
+        moving = len(self.per_particle)
+        pairs = {f"{a}-{b}": float(self._pairs[i, j] / (moving * duration))
+                 for i, a in enumerate(groups) for j, b in enumerate(groups) if j >= i}
+        return {"wall_collision_rate": float(self._walls.sum() / (moving * duration)),
+                "deepest_wall_overlap": self._deepest,
+                "arrivals_per_time": float(self._arrivals.sum() / duration),
+                "per_type": per_type, "pair_collisions": pairs}
+
+
+def new_metrics(world) -> EpisodeMetrics:
+    """EpisodeMetrics of a DrivingWorld (per type when its scene is typed)."""
+    typed = world.particles if world.scene.typed else None
+    return EpisodeMetrics(world.n_particles, world.config.dt, typed)
+
+
+def ballistic_rate(config: DrivingConfig) -> float:
+    """The kinetic-theory ballistic rate of a torus scene; nan for other scenes (walls,
+    obstacles and several types have no closed form)."""
+    if config.scene.typed or config.scenario.endswith((".toml", ".json")):
+        return float("nan")
+    return ballistic_collision_rate(config.n_particles, config.box, config.radius, config.v0)
 
 
 def heads_up(metrics: EpisodeMetrics, onsets: int) -> str:
@@ -65,7 +120,7 @@ def evaluate(policy, config: DrivingConfig, episodes: int = 3, seed: int = 0,
     from tqdm.auto import tqdm
 
     world = DrivingWorld(config, seed=seed)
-    metrics = EpisodeMetrics(config.n_particles, config.dt)
+    metrics = new_metrics(world)
     run = Run(world, policy)
     run.attach(metrics.add)
     with tqdm(total=episodes * config.episode_steps, disable=not progress, unit="step") as bar:
@@ -74,9 +129,8 @@ def evaluate(policy, config: DrivingConfig, episodes: int = 3, seed: int = 0,
             world.reset(seed + episode)
             run.run(config.episode_steps)
     summary = metrics.summary()
-    summary["ballistic_rate_theory"] = ballistic_collision_rate(
-        config.n_particles, config.box, config.radius, config.v0)
-    summary["particle_steps"] = int(metrics.steps * config.n_particles)
+    summary["ballistic_rate_theory"] = ballistic_rate(config)
+    summary["particle_steps"] = int(metrics.steps * world.n_particles)
     return summary
 
 
@@ -90,5 +144,16 @@ def format_metrics(summary: dict, label: str = "") -> str:
             ("overspeed (v.e > 1.05 v0)", summary["overspeed"]),
             ("tracking error <|v - w|>/v0", summary["tracking_error"]),
             ("mean |a_int|", summary["mean_interaction"])]
+    if "per_type" in summary:
+        rows += [("wall contacts [1/particle/time]", summary["wall_collision_rate"]),
+                 ("arrivals [1/time]", summary["arrivals_per_time"])]
+        for name, values in summary["per_type"].items():
+            rows += [(f"{name}: collision rate", values["collision_rate"]),
+                     (f"{name}: wall contacts", values["wall_collision_rate"]),
+                     (f"{name}: forward speed", values["forward_speed"])]
+        rows += [(f"collisions {pair} [1/particle/time]", rate)
+                 for pair, rate in summary["pair_collisions"].items() if rate > 0]
+    if not np.isfinite(summary["ballistic_rate_theory"]):
+        rows.pop(1)  # no kinetic theory for this scene
     head = f"{label}\n" if label else ""
     return head + "\n".join(f"  {name:<34s} {value:8.4f}" for name, value in rows)

@@ -3,6 +3,8 @@
 Every command takes --config FILE and --set KEY=VALUE (DrivingConfig fields); flags that
 mirror a settings field take their defaults from the dataclass (`config.add_flags`)."""
 
+from pathlib import Path
+
 from autoparticles.agents.sb3 import TrainSettings
 from autoparticles.commands import COUNT, SEED, add_config_options, claim_record, command, group
 from autoparticles.config import add_flags, resolve
@@ -25,8 +27,9 @@ def _drive_eval(args) -> int:
     config = _config(args, "n_particles", "box", "scenario")
     summary = evaluate(resolve_policy(args.policy, config), config, args.episodes, args.seed,
                        progress=not args.json)
-    print(format_metrics(summary, f"policy {args.policy}: N={config.n_particles}, "
-                                  f"L={config.box}, scenario {config.scenario}, "
+    where = (f"N={config.n_particles}, L={config.box}" if not config.scene.typed
+             else f"{config.scene.n_mobile} moving, {config.scene.n_total - config.scene.n_mobile} static")
+    print(format_metrics(summary, f"policy {args.policy}: {where}, scenario {config.scenario}, "
                                   f"{args.episodes} episode(s) of {config.episode_steps} steps"))
     if args.json:
         print(json.dumps(summary))
@@ -38,11 +41,12 @@ def _drive_train(args) -> int:
     from autoparticles.driving.analysis import evaluate, format_metrics
     from autoparticles.driving.learn import train
 
-    config = _config(args, "observation")
+    config = _config(args, "observation", "scenario")
     flags = ("algo", "steps", "seed", "optimizer", "checkpoint_every", "log_every")
     settings = resolve(TrainSettings, flags={n: getattr(args, n) for n in flags})
     optimizer = "" if settings.optimizer == "adam" else f"-{settings.optimizer}"
-    args.out = args.out or f"runs/drive-{config.observation}-{settings.algo}{optimizer}-s{settings.seed}"
+    scene = "" if config.scenario == "random" else f"{Path(config.scenario).stem}-"
+    args.out = args.out or f"runs/drive-{scene}{config.observation}-{settings.algo}{optimizer}-s{settings.seed}"
     model = train(config, settings, args.out)
     print(f"wrote {model}")
     summary = evaluate(load_model_policy(model, config), config, episodes=2, seed=10_000)
@@ -85,11 +89,12 @@ def add_commands(sub) -> None:
     tr = command(dsub, "train", _drive_train, "train one policy shared by all particles (SB3)",
                   resumable=True)
     add_config_options(tr, "DrivingConfig")
-    add_flags(tr, DrivingConfig, observation="--obs")
+    add_flags(tr, DrivingConfig, "scenario", observation="--obs")
     add_flags(tr, TrainSettings, "algo", "steps", "seed", "optimizer", "checkpoint_every",
               "log_every")
     tr.add_argument("--out", default=None,
-                    help="output folder; rerun to resume (default runs/drive-OBS-ALGO[-OPTIMIZER]-sSEED)")
+                    help="output folder; rerun to resume "
+                         "(default runs/drive-[SCENARIO-]OBS-ALGO[-OPTIMIZER]-sSEED)")
     watch = command(dsub, "watch", _drive_watch,
                      "watch particles drive (window, or --record a file)", writes=True)
     watch.add_argument("--policy", default="ttc", help=POLICY_HELP)

@@ -5,7 +5,7 @@ learner drives particle 0, the others follow a policy; `TimeLimit` ends episodes
 from gymnasium.wrappers import TimeLimit
 
 from autoparticles.driving.agent import resolve_policy
-from autoparticles.driving.analysis import EpisodeMetrics, heads_up
+from autoparticles.driving.analysis import heads_up, new_metrics
 from autoparticles.driving.config import DrivingConfig
 from autoparticles.envs.gym_env import ParticleEnv
 from autoparticles.envs.parallel import ParticleParallelEnv
@@ -35,7 +35,7 @@ class DrivingEnv(ParticleEnv):
         return super().reset(seed=seed, options=options)
 
     def _clear(self):
-        self._metrics = EpisodeMetrics(self.config.n_particles, self.config.dt)
+        self._metrics = new_metrics(self.world)
         self._onsets, self._total_onsets = None, 0
 
     def _count(self, info):
@@ -46,9 +46,9 @@ class DrivingEnv(ParticleEnv):
         if self._renderer is None:
             from autoparticles.driving.watch import renderer
 
-            self._renderer = renderer(self.config, human=self.render_mode == "human")
+            self._renderer = renderer(self.config, self.render_mode == "human", world=self.world)
         w = self.world
-        return self._renderer.draw(w.positions, w.velocities, w.headings, w.sensed.neighbour,
+        return self._renderer.draw(w.positions, w.velocities, w.headings, w.watched,
                                    self._onsets, heads_up(self._metrics, self._total_onsets))
 
     def close(self):

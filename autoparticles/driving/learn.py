@@ -12,7 +12,7 @@ import numpy as np
 
 from autoparticles.agents.sb3 import TrainSettings, load_progress, train_model
 from autoparticles.config import claim_folder
-from autoparticles.driving.analysis import EpisodeMetrics, ballistic_collision_rate
+from autoparticles.driving.analysis import EpisodeMetrics, ballistic_rate
 from autoparticles.driving.config import DrivingConfig
 
 __all__ = ["TrainSettings", "train", "load_progress"]
@@ -24,13 +24,12 @@ class RolloutTracker:
 
     columns = ("collision_rate", "relative_collision_rate", "forward_speed", "reward_per_step")
 
-    def __init__(self, config: DrivingConfig):
-        self.config = config
-        self.ballistic = ballistic_collision_rate(config.n_particles, config.box,
-                                                  config.radius, config.v0)
+    def __init__(self, config: DrivingConfig, n_particles: int):
+        self.config, self.n_particles = config, n_particles
+        self.ballistic = ballistic_rate(config)
 
     def clear(self) -> None:
-        self.metrics = EpisodeMetrics(self.config.n_particles, self.config.dt)
+        self.metrics = EpisodeMetrics(self.n_particles, self.config.dt)
         self.reward = 0.0
 
     def add(self, sb3_locals: dict) -> None:
@@ -45,7 +44,9 @@ class RolloutTracker:
                 self.reward / self.metrics.steps)
 
     def postfix(self, row: tuple) -> str:
-        return f"collisions {row[1]:.1%} of ballistic, speed {row[2]:.2f}"
+        if np.isfinite(row[1]):
+            return f"collisions {row[1]:.1%} of ballistic, speed {row[2]:.2f}"
+        return f"collisions {row[0]:.4f}/particle/time, speed {row[2]:.2f}"
 
 
 def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = True) -> Path:
@@ -54,4 +55,4 @@ def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = 
 
     out = claim_folder(out, {"config": config, "train": settings}, free=("steps",))
     venv = ParticleVecEnv(config, seed=settings.seed)
-    return train_model(settings, venv, out, RolloutTracker(config), progress)
+    return train_model(settings, venv, out, RolloutTracker(config, venv.num_envs), progress)

@@ -3,16 +3,26 @@
 import numpy as np
 
 from autoparticles.driving.agent import resolve_policy
-from autoparticles.driving.analysis import EpisodeMetrics, heads_up
+from autoparticles.driving.analysis import heads_up, new_metrics
 from autoparticles.driving.config import DrivingConfig
 from autoparticles.loop import Run
 
 
-def renderer(config: DrivingConfig, human: bool, size: int = 600):
-    """A DrivingRenderer of the config's box at one frame per dt."""
+def renderer(config: DrivingConfig, human: bool, size: int = 600, world=None):
+    """A DrivingRenderer of the config's scene at one frame per dt: a torus scene coloured
+    by heading; a typed scene by group, with its walls, goals and a legend."""
     from autoparticles.render.driving import DrivingRenderer
 
-    return DrivingRenderer(config.box, config.radius, size, human, fps=int(round(1 / config.dt)))
+    fps = int(round(1 / config.dt))
+    scene = config.scene
+    if not scene.typed:
+        return DrivingRenderer(config.box, config.radius, size, human, fps=fps)
+    world = world or config.make_world(0)
+    p = world.particles
+    return DrivingRenderer(scene.geometry.size, p.radius, size, human, fps=fps,
+                           periodic=scene.geometry.periodic, walls=scene.geometry.segments,
+                           goals=[t.goal for t in scene.types if t.goal is not None],
+                           groups=p.group, legend=scene.groups)
 
 
 def watch_driving(config: DrivingConfig, policy_name: str, steps: int, record=None,
@@ -22,10 +32,10 @@ def watch_driving(config: DrivingConfig, policy_name: str, steps: int, record=No
 
     world = config.make_world(seed)
     run = Run(world, resolve_policy(policy_name, config))
-    canvas = open_canvas(record, lambda human: renderer(config, human, size))
-    metrics = EpisodeMetrics(config.n_particles, config.dt)
+    canvas = open_canvas(record, lambda human: renderer(config, human, size, world))
+    metrics = new_metrics(world)
     run.attach(metrics.add)
-    seen = {"onsets": np.zeros(config.n_particles), "total": 0}
+    seen = {"onsets": np.zeros(world.n_particles), "total": 0}
 
     def count(info):
         seen["onsets"], seen["total"] = info["collisions"], seen["total"] + info["onsets"]
@@ -34,7 +44,7 @@ def watch_driving(config: DrivingConfig, policy_name: str, steps: int, record=No
 
     def draw():
         return canvas.draw(world.positions, world.velocities, world.headings,
-                           world.sensed.neighbour, seen["onsets"], heads_up(metrics, seen["total"]))
+                           world.watched, seen["onsets"], heads_up(metrics, seen["total"]))
 
     return show_or_record(canvas, run.run, draw, steps, record,
                           fps=int(round(1 / (config.dt * every))), every=every)

@@ -286,8 +286,10 @@ class DrivingWorld:
             self._observation = features.copy()
         return self._observation
 
-    def _watch(self, invariants, direction, contact) -> None:
+    def _watch(self, invariants, direction, contact, watched=None) -> None:
         self._invariants, self._frame, self._contact = invariants, direction, contact
+        self.watched = self.sensed.neighbour if watched is None else watched
+        """(M,) index of each moving particle's watched neighbour (-1: none, or a wall)."""
 
     def _typed_features(self) -> np.ndarray:
         """[own group one-hot] + per group and for the wall: I1..I4 and the (cos, sin) of the
@@ -306,7 +308,8 @@ class DrivingWorld:
         pick = np.argmax(score, axis=1)
         rows = np.arange(m)
         frame = dirs[rows, pick]
-        self._watch(feats[rows, pick], frame, contact[rows, pick])
+        neighbour = np.pad(self.sensed.neighbour[:m], ((0, 0), (0, 1)), constant_values=-1)
+        self._watch(feats[rows, pick], frame, contact[rows, pick], neighbour[rows, pick])
         cos = np.einsum("mgd,md->mg", dirs, frame)
         sin = frame[:, None, 0] * dirs[..., 1] - frame[:, None, 1] * dirs[..., 0]
         blocks = np.concatenate([feats, cos[..., None], sin[..., None]], axis=2).reshape(m, -1)

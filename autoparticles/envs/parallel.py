@@ -1,4 +1,5 @@
-"""PettingZoo ParallelEnv view of a particle world: agents 'particle_0' ... 'particle_{N-1}'."""
+"""PettingZoo ParallelEnv view of a particle world: agents named by the world's `agent_names`
+(a typed scene's `car_0`, `pedestrian_3`, ...), else 'particle_0' ... 'particle_{N-1}'."""
 
 import functools
 
@@ -19,7 +20,8 @@ class ParticleParallelEnv(ParallelEnv):
     def __init__(self, world, name: str = "autoparticles_v0"):
         self.world = build_world(world, seed=0)
         self.metadata = {**self.metadata, "name": name}
-        self.possible_agents = [f"particle_{i}" for i in range(self.world.n_particles)]
+        names = getattr(self.world, "agent_names", None)
+        self.possible_agents = list(names or (f"particle_{i}" for i in range(self.world.n_particles)))
         self.agents = []
 
     @functools.lru_cache(maxsize=None)
