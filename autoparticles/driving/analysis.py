@@ -151,7 +151,7 @@ def format_metrics(summary: dict, label: str = "") -> str:
             rows += [(f"{name}: collision rate", values["collision_rate"]),
                      (f"{name}: wall contacts", values["wall_collision_rate"]),
                      (f"{name}: forward speed", values["forward_speed"])]
-        rows += [(f"collisions {pair} [1/particle/time]", rate)
+        rows += [(f"collisions {pair}", rate)
                  for pair, rate in summary["pair_collisions"].items() if rate > 0]
     if not np.isfinite(summary["ballistic_rate_theory"]):
         rows.pop(1)  # no kinetic theory for this scene
