@@ -1,6 +1,8 @@
 """Driving: autonomous particles that learn to drive without colliding.
 
-`config` what the particles are (DrivingConfig), `world` how they move (DrivingWorld,
+`scene` what the world holds as data (particle types, walls, goals; TOML scene files),
+`placement` where they start and which way they want to go, `config` the settings of the
+world (DrivingConfig), `world` how they move (DrivingWorld,
 Percept), `agent` what each one does (ballistic, ttc, orca, trained models), `learn` how the
 shared policy is trained (PPO/SAC through ParticleVecEnv), `analysis` how we know it is right
 (metrics, evaluation; `compare` the invariants-vs-raw experiment), `watch` and `cli`; `env`
@@ -11,6 +13,10 @@ from autoparticles.exports import lazy_exports
 
 _NAMES = {
     "DrivingConfig": "autoparticles.driving.config",
+    "Scene": "autoparticles.driving.scene",
+    "Geometry": "autoparticles.driving.scene",
+    "ParticleType": "autoparticles.driving.scene",
+    "load_scene": "autoparticles.driving.scene",
     "DrivingWorld": "autoparticles.driving.world",
     "Percept": "autoparticles.driving.world",
     "POLICIES": "autoparticles.driving.agent",

@@ -20,12 +20,29 @@ def _row(interface: str, n: int, steps: int, elapsed: float) -> dict:
             "particle_steps_per_s": n * steps / elapsed}
 
 
-def world_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
-    """Steps/s of DrivingWorld.step driven by the ttc policy through the run loop."""
-    config = _config(n)
+def typed_config(n: int) -> DrivingConfig:
+    """A typed scene of n moving particles at the default density: cars, bikes and walkers
+    (radii 0.5, 0.35, 0.25; random headings) in a street periodic along x with walls at its
+    two long sides."""
+    from autoparticles.driving.scene import Geometry, ParticleType, Scene
+
+    side = float(np.sqrt(n / (32 / 400.0)))
+    counts = (n // 2, n // 4, n - n // 2 - n // 4)
+    kinds = (("car", 0.5, 1.0, 2.0), ("bike", 0.35, 0.7, 1.4), ("walker", 0.25, 0.4, 0.8))
+    types = tuple(ParticleType(name=name, count=count, radius=radius, v0=v0, v_max=v_max)
+                  for (name, radius, v0, v_max), count in zip(kinds, counts))
+    return DrivingConfig().for_scene(Scene(f"bench-{n}", Geometry(size=(side, side),
+                                                                  periodic=(True, False)), types))
+
+
+def world_rate(n: int, min_seconds: float = 1.0, seed: int = 0, typed: bool = False) -> dict:
+    """Steps/s of DrivingWorld.step driven by the ttc policy through the run loop (typed:
+    the 3-type walled scene of `typed_config`)."""
+    config = typed_config(n) if typed else _config(n)
     run = Run(config.make_world(seed), heuristic("ttc", config))
     run.step()  # compile / warm up
-    return _row("DrivingWorld.step", n, *time_calls(run.step, min_seconds))
+    label = "DrivingWorld.step, 3 types + walls" if typed else "DrivingWorld.step"
+    return _row(label, n, *time_calls(run.step, min_seconds))
 
 
 def vec_env_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
@@ -48,5 +65,6 @@ def vec_env_rate(n: int, min_seconds: float = 1.0, seed: int = 0) -> dict:
 def driving_throughput(sizes=(100, 1_000, 10_000, 100_000), min_seconds: float = 1.0):
     """Table of world and VecEnv throughput at each size (ttc policy)."""
     rows = [world_rate(n, min_seconds) for n in sizes]
+    rows += [world_rate(n, min_seconds, typed=True) for n in sizes]
     rows += [vec_env_rate(n, min_seconds) for n in sizes]
     return pd.DataFrame(rows)

@@ -100,7 +100,16 @@ class DrivingConfig(Settings):
     def scene(self):
         """The `Scene` of `scenario` (loaded once per config), checked against the world's
         settings."""
-        scene = scene_of(self)
+        return self._checked(scene_of(self))
+
+    def for_scene(self, scene) -> "DrivingConfig":
+        """This config on a `Scene` built in Python (its `scenario` becomes "NAME.toml"; the
+        command line reads scenes from files, so save one to train from the CLI)."""
+        config = self.replace(scenario=f"{scene.name}.toml")
+        config.__dict__["scene"] = config._checked(scene)
+        return config
+
+    def _checked(self, scene):
         if not scene.typed:
             return scene
         where = scene.where

@@ -154,3 +154,62 @@ def _raw_row(x, v, j, box, v_max, out, row, col):
     out[row, col + 1] = x[j, 1] / box[1]
     out[row, col + 2] = v[j, 0] / v_max
     out[row, col + 3] = v[j, 1] / v_max
+
+
+@numba.njit(cache=True)
+def typed_observation(features, directions, neighbours, radii, group, wall_features,
+                      wall_directions, onehot_column, out, frame, watched_features, contact,
+                      watched):
+    """The typed observation of each moving particle i < M = out.shape[0]: one-hot of its
+    group (column onehot_column[g], -1: none), then per group g (and for the wall when
+    wall_features has rows): I1..I4 and the (cos, sin) of the angle from the frame r̂ to that
+    block's r̂. The frame block is the most urgent one (highest I4; none urgent: the
+    smallest gap). Writes frame (M, 2), its invariants (M, 4), contact distance (M,) and
+    watched particle (M,; -1 for none or a wall).
+
+    features: (N, 4G); directions: (N, G, 2); neighbours: (N, G); wall_features: (M, 4) or
+    (0, 4); wall_directions: (M, 2)."""
+    m = out.shape[0]
+    n_groups = directions.shape[1]
+    walls = wall_features.shape[0] > 0
+    blocks = n_groups + (1 if walls else 0)
+    start = 0
+    for g in range(onehot_column.shape[0]):
+        start = max(start, onehot_column[g] + 1)
+    for i in range(m):
+        best, pick = -1.0, 0
+        for b in range(blocks):
+            urgency = wall_features[i, 3] if b == n_groups else features[i, 4 * b + 3]
+            gap = wall_features[i, 0] if b == n_groups else features[i, 4 * b]
+            score = 2.0 + urgency if urgency > 0.0 else 1.0 - gap
+            if score > best:
+                best, pick = score, b
+        if pick == n_groups:
+            fx, fy = wall_directions[i, 0], wall_directions[i, 1]
+            contact[i], watched[i] = radii[i], -1
+            for c in range(4):
+                watched_features[i, c] = wall_features[i, c]
+        else:
+            fx, fy = directions[i, pick, 0], directions[i, pick, 1]
+            j = neighbours[i, pick]
+            contact[i] = radii[i] + (radii[j] if j >= 0 else radii[i])
+            watched[i] = j
+            for c in range(4):
+                watched_features[i, c] = features[i, 4 * pick + c]
+        frame[i, 0], frame[i, 1] = fx, fy
+        for c in range(start):
+            out[i, c] = 0.0
+        if onehot_column[group[i]] >= 0:
+            out[i, onehot_column[group[i]]] = 1.0
+        for b in range(blocks):
+            col = start + 6 * b
+            if b == n_groups:
+                dx, dy = wall_directions[i, 0], wall_directions[i, 1]
+                for c in range(4):
+                    out[i, col + c] = wall_features[i, c]
+            else:
+                dx, dy = directions[i, b, 0], directions[i, b, 1]
+                for c in range(4):
+                    out[i, col + c] = features[i, 4 * b + c]
+            out[i, col + 4] = dx * fx + dy * fy
+            out[i, col + 5] = fx * dy - fy * dx

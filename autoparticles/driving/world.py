@@ -124,6 +124,9 @@ class DrivingWorld:
         skin = min(1.0, self._box.min() / 2 - c.sensing)
         self._nlist = NeighbourList(c.sensing, self._box, skin=skin)
         self._v_scale = max(t.v_max for t in self.scene.types)
+        self._onehot = np.full(len(self.scene.groups), -1, dtype=np.int64)
+        for column, g in enumerate(c.type_columns(self.scene)):
+            self._onehot[g] = column
         self._wall_keys = np.zeros(0, dtype=np.int64)
         self.reset(seed)
 
@@ -295,29 +298,17 @@ class DrivingWorld:
         """[own group one-hot] + per group and for the wall: I1..I4 and the (cos, sin) of the
         angle from the frame r̂ (towards the most urgent of them all) to that block's r̂."""
         m, p = self.n_particles, self.particles
-        n_groups = len(self.scene.groups)
-        feats = self.sensed.features[:m].reshape(m, n_groups, 4)
-        dirs = self.sensed.direction[:m]
-        contact = p.radius[:m, None] + np.where(self.sensed.neighbour[:m] >= 0,
-                                                p.radius[np.maximum(self.sensed.neighbour[:m], 0)], 0)
-        if len(self._segments):
-            feats = np.concatenate([feats, self._walls.features[:, None]], axis=1)
-            dirs = np.concatenate([dirs, self._walls.direction[:, None]], axis=1)
-            contact = np.concatenate([contact, p.radius[:m, None]], axis=1)
-        score = np.where(feats[..., 3] > 0, 2.0 + feats[..., 3], 1.0 - feats[..., 0])
-        pick = np.argmax(score, axis=1)
-        rows = np.arange(m)
-        frame = dirs[rows, pick]
-        neighbour = np.pad(self.sensed.neighbour[:m], ((0, 0), (0, 1)), constant_values=-1)
-        self._watch(feats[rows, pick], frame, contact[rows, pick], neighbour[rows, pick])
-        cos = np.einsum("mgd,md->mg", dirs, frame)
-        sin = frame[:, None, 0] * dirs[..., 1] - frame[:, None, 1] * dirs[..., 0]
-        blocks = np.concatenate([feats, cos[..., None], sin[..., None]], axis=2).reshape(m, -1)
-        own = self.config.type_columns(self.scene)
-        if not own:
-            return blocks
-        onehot = (p.group[:m, None] == np.array(own)[None]).astype(np.float64)
-        return np.concatenate([onehot, blocks], axis=1)
+        walls = self._walls if len(self._segments) else None
+        out = np.empty((m, self.config.obs_dim - (2 if self.config.action == "vehicle" else 0)))
+        frame, invariants = np.empty((m, 2)), np.empty((m, 4))
+        contact, watched = np.empty(m), np.empty(m, dtype=np.int64)
+        dynamics.typed_observation(
+            self.sensed.features, self.sensed.direction, self.sensed.neighbour, p.radius,
+            p.group, walls.features if walls else np.zeros((0, 4)),
+            walls.direction if walls else np.zeros((0, 2)), self._onehot, out, frame,
+            invariants, contact, watched)
+        self._watch(invariants, frame, contact, watched)
+        return out
 
     def percept(self) -> Percept:
         """What policies are shown of the current state (see `Percept`)."""

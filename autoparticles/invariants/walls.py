@@ -20,9 +20,10 @@ from autoparticles.invariants.rules import NO_NEIGHBOUR
 
 
 @numba.njit(cache=True, inline="always")
-def _closest(px, py, s):
-    """Closest point of segment s = (x1, y1, x2, y2) to p, and whether it is an end point."""
-    ax, ay, bx, by = s[0], s[1], s[2], s[3]
+def _closest(px, py, segments, s):
+    """Closest point of segment s (x1, y1, x2, y2) of `segments` to p, and whether it is an
+    end point."""
+    ax, ay, bx, by = segments[s, 0], segments[s, 1], segments[s, 2], segments[s, 3]
     dx, dy = bx - ax, by - ay
     t = ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)
     end = t <= 0.0 or t >= 1.0
@@ -30,18 +31,22 @@ def _closest(px, py, s):
     return ax + t * dx, ay + t * dy, end
 
 
-@numba.njit(cache=True)
-def _nearest_image(x, i, s, box, periodic):
-    """(rx, ry, end) from disk i to the closest point of segment s over periodic images."""
+@numba.njit(cache=True, inline="always")
+def _nearest_image(x, i, segments, s, box, periodic, reach):
+    """(rx, ry, end) from disk i to the closest point of segment s over periodic images;
+    images are tried only for a disk within `reach` of a periodic edge (no image of a
+    point farther inside can come closer than `reach`)."""
     best_rx, best_ry, best_end, best = 0.0, 0.0, False, np.inf
+    near_x = periodic[0] and (x[i, 0] < reach or x[i, 0] > box[0] - reach)
+    near_y = periodic[1] and (x[i, 1] < reach or x[i, 1] > box[1] - reach)
     for kx in range(-1, 2):
-        if kx != 0 and not periodic[0]:
+        if kx != 0 and not near_x:
             continue
         for ky in range(-1, 2):
-            if ky != 0 and not periodic[1]:
+            if ky != 0 and not near_y:
                 continue
             px, py = x[i, 0] + kx * box[0], x[i, 1] + ky * box[1]
-            cx, cy, end = _closest(px, py, s)
+            cx, cy, end = _closest(px, py, segments, s)
             d2 = (cx - px) ** 2 + (cy - py) ** 2
             if d2 < best:
                 best, best_rx, best_ry, best_end = d2, cx - px, cy - py, end
@@ -54,7 +59,7 @@ def _wall_kernel(x, v, radii, segments, box, periodic, n_sensing, sensing, vmax,
     for i in range(n_sensing):
         pick, pick_tau, pick_d = -1, np.inf, np.inf
         for s in range(segments.shape[0]):
-            rx, ry, end = _nearest_image(x, i, segments[s], box, periodic)
+            rx, ry, end = _nearest_image(x, i, segments, s, box, periodic, sensing)
             dist = np.sqrt(rx * rx + ry * ry)
             if dist >= sensing or dist == 0.0:
                 continue
@@ -67,7 +72,7 @@ def _wall_kernel(x, v, radii, segments, box, periodic, n_sensing, sensing, vmax,
                 out[i, c] = NO_NEIGHBOUR[c]
             direction[i, 0], direction[i, 1] = 0.0, 0.0
             continue
-        rx, ry, end = _nearest_image(x, i, segments[pick], box, periodic)
+        rx, ry, end = _nearest_image(x, i, segments, pick, box, periodic, sensing)
         write_features(out, i, 0, rx, ry, -v[i, 0], -v[i, 1], pick_d, pick_tau, radii[i],
                        sensing, vmax, tau0)
         direction[i, 0], direction[i, 1] = rx / pick_d, ry / pick_d
@@ -130,7 +135,7 @@ def push_out_of_walls(x, v, radii, segments, box, periodic, n_moving, previous, 
     m, deepest = 0, 0.0
     for i in range(n_moving):
         for s in range(n_seg):
-            rx, ry, end = _nearest_image(x, i, segments[s], box, periodic)
+            rx, ry, end = _nearest_image(x, i, segments, s, box, periodic, radii[i])
             dist = np.sqrt(rx * rx + ry * ry)
             if dist >= radii[i]:
                 continue

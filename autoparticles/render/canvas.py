@@ -16,6 +16,8 @@ class Canvas:
     """size: frame side [pixels]; human: draw into a window at `fps` frames per second."""
 
     def __init__(self, size: int, human: bool, fps: int, caption: str):
+        if not human:  # off-screen frames need no video device
+            os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         import pygame
 
         self.pygame = pygame

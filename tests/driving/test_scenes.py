@@ -1,0 +1,151 @@
+"""Scenes as data: loading, the one-line errors of bad scene files, placement, goals."""
+
+import numpy as np
+import pytest
+
+from autoparticles.config import ConfigError
+from autoparticles.driving.config import DrivingConfig
+from autoparticles.driving.placement import goal_field, placed_sites
+from autoparticles.driving.scene import FILE_SCENES, load_scene
+from autoparticles.driving.world import DrivingWorld
+
+GOOD = """
+name = "yard"
+[world]
+size = [20.0, 12.0]
+periodic = [false, true]
+walls = [[10.0, 0.0, 10.0, 4.0]]
+[[types]]
+name = "robot"
+count = 6
+radius = 0.4
+v0 = 1.0
+v_max = 2.0
+a_max = 2.0
+heading = "east"
+[[types]]
+name = "dog"
+count = 4
+radius = 0.3
+heading = [15.0, 6.0]
+[[types]]
+name = "tree"
+count = 2
+radius = 1.0
+static = true
+positions = [[5.0, 6.0], [15.0, 9.0]]
+"""
+
+
+def write(tmp_path, text, name="scene.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_shipped_scenes_load_and_fill_their_worlds():
+    assert set(FILE_SCENES) >= {"street", "bottleneck", "corridor"}
+    for name in FILE_SCENES:
+        world = DrivingWorld(DrivingConfig(scenario=name), seed=0)
+        assert world.observe().shape == (world.n_particles, world.obs_dim)
+        assert world.n_particles == world.scene.n_mobile > 0
+
+
+def test_user_scene_loads_with_types_in_order(tmp_path):
+    scene = load_scene(write(tmp_path, GOOD))
+    assert [t.name for t in scene.types] == ["robot", "dog", "tree"]
+    assert scene.groups == ("robot", "dog", "tree") and scene.typed
+    world = DrivingWorld(DrivingConfig(scenario=str(tmp_path / "scene.toml")), seed=1)
+    assert world.n_particles == 10 and world.n_total == 12
+    np.testing.assert_allclose(world.positions[10:], [[5.0, 6.0], [15.0, 9.0]])
+    assert world.agent_names[0] == "robot_0" and world.agent_names[-1] == "dog_3"
+    # one-hot over the 2 moving groups + 6 numbers per group (3) and for the wall
+    assert world.obs_dim == 2 + 6 * 4
+
+
+@pytest.mark.parametrize("change, words", [
+    (("count = 6", "count = 6\ncolour = 'red'"), ["unknown key", "colour", "'robot'"]),
+    (("radius = 0.4", "radius = -0.4"), ["radius", "'robot'"]),
+    (('heading = "east"', 'heading = "up"'), ["heading", "'robot'"]),
+    (("[15.0, 9.0]", "[5.5, 6.5]"), ["static obstacles", "overlap"]),
+    (("count = 6", "count = 600"), ["'robot'", "count = 600", "do not fit"]),
+    (('name = "yard"\n[world]', 'name = "yard"\n[wrld]'), ["world"]),
+    (("size = [20.0, 12.0]", "size = [20.0]"), ["size", "[world]"]),
+])
+def test_bad_scene_files_get_one_line_naming_file_and_key(tmp_path, change, words):
+    path = write(tmp_path, GOOD.replace(*change, 1))
+    with pytest.raises(ConfigError) as caught:
+        load_scene(path)
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message
+    for word in words:
+        assert word in message, message
+
+
+def test_missing_name_and_goal_inside_a_wall_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="lacks the key name"):
+        load_scene(write(tmp_path, GOOD.replace('name = "dog"\n', "")))
+    walled = GOOD.replace('heading = [15.0, 6.0]',
+                          'heading = "goal"\ngoal = [9.9, 1.0, 10.1, 2.0]')
+    with pytest.raises(ConfigError, match="inside a wall"):
+        load_scene(write(tmp_path, walled))
+
+
+def test_unknown_scenario_and_missing_file_name_themselves():
+    with pytest.raises(ConfigError, match="scenario"):
+        DrivingConfig(scenario="highway")
+    with pytest.raises(ConfigError, match="nowhere.toml"):
+        DrivingConfig(scenario="nowhere.toml").scene
+
+
+def test_typed_scenes_refuse_observations_they_do_not_define():
+    with pytest.raises(ConfigError, match="observation"):
+        DrivingConfig(scenario="street", observation="raw").scene
+
+
+def test_starts_do_not_overlap_walls_obstacles_or_each_other():
+    scene = DrivingConfig(scenario="street").scene
+    world = DrivingWorld(DrivingConfig(scenario="street"), seed=3)
+    x, r = world.positions, world.particles.radius
+    gap = np.linalg.norm(x[:, None] - x[None], axis=2) - r[:, None] - r[None]
+    np.fill_diagonal(gap, np.inf)
+    assert gap.min() > 0
+    assert np.all((x[:, 1] - r >= 0) & (x[:, 1] + r <= scene.geometry.size[1]))
+    starts = placed_sites(scene, np.random.default_rng(3))
+    for index, t in enumerate(scene.types):
+        if t.spawn is not None and not t.static:
+            inside = ((starts[index] >= np.array(t.spawn[:2])) & (starts[index] <= np.array(t.spawn[2:])))
+            assert inside.all()
+
+
+def test_goal_field_leads_through_the_exit():
+    scene = DrivingConfig(scenario="bottleneck").scene
+    field = goal_field(scene, scene.types[0].goal, scene.types[0].radius)
+    nx, ny = field.shape[:2]
+    cell = np.array(scene.geometry.size) / [nx, ny]
+
+    def heading(point):
+        i, j = (np.asarray(point) / cell).astype(int)
+        return field[i, j]
+
+    # far from the exit in the room's top-left: towards the exit (right and down)
+    top_left = heading([2.0, 10.0])
+    assert top_left[0] > 0.5 and top_left[1] < 0
+    # just below the exit, beside the wall: up along the wall towards the opening
+    assert heading([11.5, 2.0])[1] > 0.7
+    # inside the corridor: straight on
+    np.testing.assert_allclose(heading([16.0, 6.0]), [1.0, 0.0], atol=0.05)
+
+
+def test_walls_hold_particles_and_arrivals_respawn():
+    world = DrivingWorld(DrivingConfig(scenario="bottleneck"), seed=0)
+    arrivals = 0
+    for _ in range(400):
+        _, _, info = world.step(np.zeros((world.n_particles, 2)))
+        arrivals += info["arrivals"].sum()
+        x, r = world.positions, world.particles.radius
+        assert np.all(x - r[:, None] >= -1e-9) and np.all(x + r[:, None] <= np.array([24, 12]) + 1e-9)
+        # nobody inside the wall that separates room and corridor
+        in_wall = (np.abs(x[:, 0] - 12.0) < r - 1e-9) & ((x[:, 1] < 5.0) | (x[:, 1] > 7.0))
+        assert not in_wall.any()
+    assert arrivals > 0
