@@ -312,12 +312,10 @@ class DrivingWorld:
 
     def percept(self) -> Percept:
         """What policies are shown of the current state (see `Percept`)."""
-        m = self.n_particles
         state = WorldState(self._x, self._v, self._e, self._frame)
-        a_max = self.particles.a_max
+        v_scale = self._v_scale if self.scene.typed else self.config.v_max
         return Percept(self.config, self._observation, self._invariants, self._bearing, state,
-                       self._contact, a_max, self._v_scale if self.scene.typed else self.config.v_max,
-                       self.scene)
+                       self._contact, self.particles.a_max, v_scale, self.scene)
 
     # ------------------------------------------------------------------ step
     def _collide(self, counts, elastic: bool, pair_counts) -> np.ndarray:
