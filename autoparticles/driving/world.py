@@ -50,8 +50,9 @@ class Percept:
     pair touches (R_i + R_j, or R_i for a wall) and `a_max` (M,). bearing: (M, 2) (cos, sin)
     of the angle from a particle's own direction of motion to r̂, in the `vehicle` action mode
     (None in `pair` mode). state: the full `WorldState`, for policies that are declared to see
-    it (ORCA). config: the world's settings; scene: its particle types and geometry; v_scale:
-    the speed that normalises I2 and I3 (2 v_scale)."""
+    it (ORCA). config: the world's settings; particles: its per-particle constants (and
+    `particles.scene`, the types and geometry); v_scale: the speed that normalises I2 and I3
+    (2 v_scale)."""
 
     config: DrivingConfig
     observation: np.ndarray
@@ -61,7 +62,7 @@ class Percept:
     contact: np.ndarray
     a_max: np.ndarray
     v_scale: float
-    scene: Scene | None = None
+    particles: "Particles | None" = None
 
 
 class Particles:
@@ -315,7 +316,7 @@ class DrivingWorld:
         state = WorldState(self._x, self._v, self._e, self._frame)
         v_scale = self._v_scale if self.scene.typed else self.config.v_max
         return Percept(self.config, self._observation, self._invariants, self._bearing, state,
-                       self._contact, self.particles.a_max, v_scale, self.scene)
+                       self._contact, self.particles.a_max, v_scale, self.particles)
 
     # ------------------------------------------------------------------ step
     def _collide(self, counts, elastic: bool, pair_counts) -> np.ndarray:
