@@ -43,7 +43,7 @@ def _drive_train(args) -> int:
 
     config = _config(args, "observation", "scenario")
     flags = ("algo", "steps", "seed", "optimizer", "checkpoint_every", "log_every")
-    settings = resolve(TrainSettings, flags={n: getattr(args, n) for n in flags})
+    settings = resolve(TrainSettings, sets=args.train_set, flags={n: getattr(args, n) for n in flags})
     optimizer = "" if settings.optimizer == "adam" else f"-{settings.optimizer}"
     scene = "" if config.scenario == "random" else f"{Path(config.scenario).stem}-"
     args.out = args.out or f"runs/drive-{scene}{config.observation}-{settings.algo}{optimizer}-s{settings.seed}"
@@ -92,6 +92,9 @@ def add_commands(sub) -> None:
     add_flags(tr, DrivingConfig, "scenario", observation="--obs")
     add_flags(tr, TrainSettings, "algo", "steps", "seed", "optimizer", "checkpoint_every",
               "log_every")
+    tr.add_argument("--train-set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a learner setting (TrainSettings field, repeatable), "
+                         "e.g. --train-set log_std_init=-1")
     tr.add_argument("--out", default=None,
                     help="output folder; rerun to resume "
                          "(default runs/drive-[SCENARIO-]OBS-ALGO[-OPTIMIZER]-sSEED)")
