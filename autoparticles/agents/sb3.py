@@ -50,6 +50,11 @@ class TrainSettings(Settings):
                                  "or full metric (agents.optim.CGD)")
     checkpoint_every: int = setting(200_000, positive)
     log_every: int = setting(20_000, positive)
+    imitate: str = setting("", doc="before reinforcement learning, fit the policy's mean "
+                                   "action to a built-in policy's (behaviour cloning); '' = no")
+    imitate_steps: int = setting(50_000, positive)
+    """Particle-steps of demonstrations recorded for `imitate`."""
+    imitate_epochs: int = setting(30, positive)
 
 
 def make_model(settings: TrainSettings, venv, checkpoint: Path):
@@ -166,10 +171,53 @@ def training_log(settings: TrainSettings, out: Path, tracker, progress: bool):
     return TrainingLog()
 
 
-def train_model(settings: TrainSettings, venv, out, tracker, progress: bool = True) -> Path:
-    """Train (or resume) on `venv` into the claimed folder `out`; returns model.zip's path."""
+def clone_behaviour(model, observations, actions, epochs: int, batch_size: int = 1024,
+                    learning_rate: float = 1e-3, seed: int = 0) -> float:
+    """Fit a PPO policy's mean action to demonstrated `actions` (M, A) at `observations`
+    (M, D) by mean squared error, before any reinforcement learning (the value network is
+    left to PPO); returns the last epoch's mean loss."""
+    import numpy as np
+    import torch
+
+    if not hasattr(model.policy, "get_distribution"):
+        raise ValueError("imitate needs algo 'ppo' (a policy with a Gaussian mean)")
+    policy = model.policy
+    obs = torch.as_tensor(np.asarray(observations, np.float32))
+    target = torch.as_tensor(np.clip(np.asarray(actions, np.float32), -1.0, 1.0))
+    parameters = [p for name, p in policy.named_parameters() if "value" not in name]
+    optimizer = torch.optim.Adam(parameters, lr=learning_rate)
+    generator = torch.Generator().manual_seed(seed)
+    loss_value = float("nan")
+    for _ in range(epochs):
+        order = torch.randperm(len(obs), generator=generator)
+        total = 0.0
+        for start in range(0, len(obs), batch_size):
+            rows = order[start:start + batch_size]
+            mean = policy.get_distribution(obs[rows]).distribution.mean
+            loss = torch.mean((mean - target[rows]) ** 2)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += float(loss) * len(rows)
+        loss_value = total / len(obs)
+    return loss_value
+
+
+def train_model(settings: TrainSettings, venv, out, tracker, progress: bool = True,
+                demonstrations=None) -> Path:
+    """Train (or resume) on `venv` into the claimed folder `out`; returns model.zip's path.
+    demonstrations: a function () -> (observations, actions) for `settings.imitate`, called
+    only when a new model starts."""
     out = Path(out)
+    fresh = not (out / "checkpoint.zip").exists()
     model = make_model(settings, venv, out / "checkpoint.zip")
+    if fresh and settings.imitate:
+        observations, actions = demonstrations()
+        loss = clone_behaviour(model, observations, actions, settings.imitate_epochs,
+                               seed=settings.seed)
+        (out / "imitation.txt").write_text(
+            f"behaviour cloning of {settings.imitate!r}: {len(actions)} samples, "
+            f"{settings.imitate_epochs} epochs, final mean squared error {loss:.4g}\n")
     remaining = settings.steps - model.num_timesteps
     if remaining > 0:
         callback = training_log(settings, out, tracker, progress)

@@ -49,10 +49,35 @@ class RolloutTracker:
         return f"collisions {row[0]:.4f}/particle/time, speed {row[2]:.2f}"
 
 
+def demonstrations(config: DrivingConfig, policy: str, steps: int, seed: int = 0):
+    """(observations (M, obs_dim) float32 clipped to [-1, 1], actions (M, 2)) of about
+    `steps` particle-steps of the world under a built-in policy, from fresh episodes."""
+    from autoparticles.driving.agent import heuristic
+    from autoparticles.driving.world import DrivingWorld
+
+    act = heuristic(policy, config)
+    world = DrivingWorld(config, seed=seed + 1_000_000)
+    observations, actions = [], []
+    while sum(len(a) for a in actions) < steps:
+        if world.steps >= config.episode_steps:
+            world.reset()
+        action = act(world.percept())
+        observations.append(np.clip(world.percept().observation, -1, 1).astype(np.float32))
+        actions.append(action)
+        world.step(action)
+    return np.concatenate(observations), np.concatenate(actions)
+
+
 def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = True) -> Path:
-    """Train (or resume) and return the path of the final `model.zip`."""
+    """Train (or resume) and return the path of the final `model.zip`; with
+    `settings.imitate` ("ttc", ...) a new policy first clones that policy's actions."""
+    from autoparticles.driving.agent import POLICIES
     from autoparticles.envs.vec_env import ParticleVecEnv
 
+    if settings.imitate and settings.imitate not in POLICIES:
+        raise ValueError(f"imitate must be one of {sorted(POLICIES)}, got {settings.imitate!r}")
     out = claim_folder(out, {"config": config, "train": settings}, free=("steps",))
     venv = ParticleVecEnv(config, seed=settings.seed)
-    return train_model(settings, venv, out, RolloutTracker(config, venv.num_envs), progress)
+    return train_model(settings, venv, out, RolloutTracker(config, venv.num_envs), progress,
+                       lambda: demonstrations(config, settings.imitate, settings.imitate_steps,
+                                              settings.seed))
