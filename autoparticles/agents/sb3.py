@@ -198,7 +198,7 @@ def clone_behaviour(model, observations, actions, epochs: int, batch_size: int =
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(rows)
+            total += float(loss.detach()) * len(rows)
         loss_value = total / len(obs)
     return loss_value
 
