@@ -124,6 +124,9 @@ class DrivingConfig(Settings):
                 raise ConfigError(f"{key} = {getattr(self, key)!r} is not defined for typed scene "
                                   f"{where} (it needs {key} = {value!r})")
         for t in scene.types:
+            if t.leave and all(scene.geometry.periodic):
+                raise ConfigError(f"{where} [[types]] {t.name!r}: leave = true needs a non-periodic "
+                                  "axis (the leaving are parked beyond its wall)")
             if not t.static and t.v0 <= 0:
                 raise ConfigError(f"{where} [[types]] {t.name!r}: v0 must be > 0 for a moving type")
         return scene

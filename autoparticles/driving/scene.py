@@ -50,7 +50,8 @@ class ParticleType(Settings):
     an [x, y] goal point (ê points at it), or "goal" (ê follows the shortest path through
     free space to the `goal` region). spawn: [x1, y1, x2, y2] where the type starts and, after
     reaching its goal, starts again (default: the whole world). goal: a region whose entry
-    counts as an arrival. static: an obstacle that never moves (a building); `positions` fixes
+    counts as an arrival. leave: an arriving particle leaves the world (it stops, is parked
+    out of sight and is done) instead of starting again. static: an obstacle that never moves (a building); `positions` fixes
     where (else it is placed at random in `spawn`). group: the name the others see and the
     metrics use (default: the type's name; east- and westbound cars can share "car")."""
 
@@ -62,6 +63,7 @@ class ParticleType(Settings):
     a_max: float = setting(2.0, positive)
     heading: object = setting("random", _heading_problem)
     static: bool = False
+    leave: bool = False
     group: str = ""
     spawn: tuple[float, ...] | None = setting(None, _rectangle_problem)
     goal: tuple[float, ...] | None = setting(None, _rectangle_problem)
@@ -75,6 +77,8 @@ class ParticleType(Settings):
             object.__setattr__(self, "heading", tuple(float(v) for v in self.heading))
         if self.v0 > self.v_max:
             raise ConfigError(f"v0 = {self.v0} exceeds v_max = {self.v_max}")
+        if self.leave and self.goal is None:
+            raise ConfigError("leave = true needs a goal region")
         if self.heading == "goal" and self.goal is None:
             raise ConfigError("heading 'goal' needs a goal region")
         if self.positions is not None and len(self.positions) != self.count:

@@ -23,8 +23,9 @@ from autoparticles.invariants.walls import as_segments, push_out_of_walls, wall_
 OVERSPEED = 1.05
 """A particle overspeeds while its forward speed v·ê exceeds this multiple of v0."""
 PADDING = 2.0
-"""A non-periodic axis is held in a periodic kernel box this many sensing radii longer, so
-no pair ever meets through the wrap."""
+"""A non-periodic axis is held in a periodic kernel box this many (sensing radii + 1) longer,
+so no pair ever meets through the wrap; particles that leave the world (`leave`) are parked
+in rows inside that margin (which then grows by their rows), out of everybody's sight."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Particles:
         self.v0 = np.array([t.v0 for _, t in moving], dtype=np.float64)
         self.v_max = np.array([t.v_max for _, t in moving], dtype=np.float64)
         self.a_max = np.array([t.a_max for _, t in moving], dtype=np.float64)
+        self.leaves = np.array([t.leave for _, t in moving], dtype=bool)
         self.slices = {}
         start = 0
         for index, t in order:
@@ -120,7 +122,13 @@ class DrivingWorld:
         geometry = self.scene.geometry
         self._size = np.array(geometry.size, dtype=np.float64)
         self._periodic = np.array(geometry.periodic, dtype=np.bool_)
-        self._box = np.where(self._periodic, self._size, self._size + PADDING * c.sensing)
+        self._box = np.where(self._periodic, self._size, self._size + PADDING * (c.sensing + 1))
+        leavers = sum(t.count for t in self.scene.types if t.leave)
+        if leavers:
+            axis = int(np.nonzero(~self._periodic)[0][-1])
+            self._park_spacing = 2.5 * self.particles.radius.max()
+            self._park_row = max(1, int(self._size[1 - axis] // self._park_spacing))
+            self._box[axis] += -(-leavers // self._park_row) * self._park_spacing
         self._segments = as_segments(geometry.segments)
         skin = min(1.0, self._box.min() / 2 - c.sensing)
         self._nlist = NeighbourList(c.sensing, self._box, skin=skin)
@@ -179,6 +187,8 @@ class DrivingWorld:
         self._v[:self.n_particles] = p.v0[:, None] * self._e
         self._overlaps = None
         self._wall_keys = np.zeros(0, dtype=np.int64)
+        self.left = np.zeros(self.n_particles, bool)
+        """(M,) moving particles that reached a `leave` goal and are parked outside."""
         self.steps = 0
         return self.observe()
 
@@ -202,6 +212,8 @@ class DrivingWorld:
             keep = norm[:, 0] == 0
             direction = np.where(norm > 0, direction / np.where(norm > 0, norm, 1), 0.0)
             direction[keep] = self._e[span][keep]
+            if hasattr(self, "left"):
+                direction[self.left[span]] = 0.0
             self._e[span] = direction
 
     def _check(self, name: str, value, rows: int) -> np.ndarray:
@@ -352,6 +364,22 @@ class DrivingWorld:
         full[:len(hit)] = hit
         self._overlaps = self._overlaps[~full[pairs].any(axis=1)]
 
+    def _park(self, rows: np.ndarray) -> None:
+        """Particles that leave: at rest, without a desired direction, on a lattice in the
+        margin of a non-periodic axis, out of sight of the world and of each other's
+        collisions."""
+        axis = int(np.nonzero(~self._periodic)[0][-1])
+        spacing, per_row = self._park_spacing, self._park_row
+        for i in np.nonzero(rows)[0]:
+            slot = int(self.left.sum())
+            point = np.empty(2)
+            point[axis] = (self._size[axis] + self.config.sensing + 1.0
+                           + spacing * (slot // per_row + 0.5))
+            point[1 - axis] = spacing * (slot % per_row + 0.5)
+            self._x[i], self._v[i], self._e[i] = point, 0.0, 0.0
+            self.left[i] = True
+        self._overlaps = self._overlaps[:0]
+
     def _arrivals(self) -> np.ndarray:
         """(M,) bool: moving particles inside their type's goal region."""
         p, arrived = self.particles, np.zeros(self.n_particles, bool)
@@ -372,6 +400,8 @@ class DrivingWorld:
             raise ValueError(f"actions must have shape ({m}, 2), got {actions.shape}")
         if not np.all(np.isfinite(actions)):
             raise ValueError("actions hold non-finite values")
+        if self.left.any():
+            actions = np.where(self.left[:, None], 0.0, actions)
         a_int = np.empty((m, 2))
         dynamics.integrate(self._x, self._v, self._e, actions, self._frame, self._box,
                            p.v0, p.v_max, p.a_max, c.tau, c.dt, c.action == "vehicle", a_int)
@@ -394,8 +424,11 @@ class DrivingWorld:
         excess = np.maximum(forward - 1.0, 0.0) if capped else np.zeros_like(forward)
         tracking = np.linalg.norm(v - p.v0[:, None] * self._e, axis=1) / p.v0
         effort = np.einsum("nd,nd->n", a_int, a_int) / p.a_max**2
-        arrived = self._arrivals()
-        respawn = arrived | ((counts > 0) if c.collision == "respawn" else False)
+        arrived = self._arrivals() & ~self.left
+        leaving = arrived & p.leaves
+        if leaving.any():
+            self._park(leaving)
+        respawn = (arrived & ~p.leaves) | ((counts > 0) if c.collision == "respawn" else False)
         if respawn.any():
             self._respawn(respawn)
         self._goal_headings()

@@ -149,3 +149,25 @@ def test_walls_hold_particles_and_arrivals_respawn():
         in_wall = (np.abs(x[:, 0] - 12.0) < r - 1e-9) & ((x[:, 1] < 5.0) | (x[:, 1] > 7.0))
         assert not in_wall.any()
     assert arrivals > 0
+
+
+def test_leaving_particles_are_parked_out_of_sight(tmp_path):
+    text = DrivingConfig(scenario="bottleneck").scene.where
+    scene = open(text).read().replace('goal = [21.0, 5.0, 24.0, 7.0]',
+                                      'goal = [21.0, 5.0, 24.0, 7.0]\nleave = true')
+    path = tmp_path / "evacuation.toml"
+    path.write_text(scene)
+    world = DrivingWorld(DrivingConfig(scenario=str(path)), seed=0)
+    from autoparticles.driving.agent import heuristic
+    act = heuristic("ttc", world.config)
+    for _ in range(600):
+        world.step(act(world.percept()))
+    assert world.left.sum() > 10  # many are out
+    x = world.positions[:world.n_particles]
+    parked, inside = x[world.left], x[~world.left]
+    assert np.all(parked[:, 1] > 12.0 + world.config.sensing)  # beyond the world's wall
+    assert np.all(inside[:, 1] <= 12.0)
+    assert np.all(world.velocities[:world.n_particles][world.left] == 0)
+    # nobody inside sees a parked particle
+    seen = world.sensed.neighbour[:world.n_particles][~world.left]
+    assert not np.isin(seen, np.nonzero(world.left)[0]).any()
