@@ -1,0 +1,1 @@
+"""Pedestrians in SI units (m, s): scenes, JuPedSim as the peer simulator, PedPy analysis."""
