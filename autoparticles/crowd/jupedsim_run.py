@@ -19,8 +19,6 @@ id, as a pedestrian entering an open corridor would. Neighbours across the seam 
 each other, so the measurement area sits in the middle of the corridor, away from the seam.
 """
 
-import numpy as np
-
 from autoparticles.crowd.scenes import Scene, Starts
 from autoparticles.crowd.trajectories import Trajectory
 

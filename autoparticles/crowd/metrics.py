@@ -20,6 +20,8 @@ Definitions (all in metrics.json):
   contacts), `max_pair_depth` ((2r − d) / r, 0 when none), the same for walls
   (`walls`, `wall_frames`, `max_wall_depth` = (r − d) / r), and `deeper_than_5pct` (contacts
   deeper than 5 % of the radius).
+- agents_density [1/m²]: the pedestrians per m² of the spawn region at the start (in a
+  corridor: the set density).
 - evacuated: the fraction of the scene's pedestrians that crossed the exit line (bottleneck;
   None in a periodic corridor), `evacuated_count` the number, `evacuation_time` [s] the last
   crossing when everybody crossed (else None).
@@ -137,6 +139,7 @@ def compute_metrics(trajectory: Trajectory, scene: Scene) -> dict:
     crossed = len(times)
     metrics = {
         "scene": scene.name, "producer": trajectory.producer, "agents": scene.agents,
+        "agents_density": scene.agents / scene.spawn.area,
         "width": scene.width, "fps": trajectory.fps, "duration": duration,
         "flow": flow, "specific_flow": None if flow is None else flow / scene.width,
         "flow_window": [t0, t1], "crossings": crossed,
