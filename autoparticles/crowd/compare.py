@@ -129,7 +129,7 @@ def format_tables(bottlenecks: list[dict], corridors: list[dict]) -> str:
               "Weidmann [m/s] | deviation |", "|---|---|---|---|---|---|---|"]
     for t in corridors:
         deviation = "–" if t["deviation"] is None else f"{100 * t['deviation']:+.0f} %"
-        lines.append(f"| {t['policy']} | {t['seed']} | {t['set_density']:g} | "
+        lines.append(f"| {t['policy']} | {t['seed']} | {_number(t['set_density'])} | "
                      f"{_number(t['density'])} | {_number(t['speed'])} | "
                      f"{_number(t['weidmann_speed'])} | {deviation} |")
     return "\n".join(lines) + "\n"
