@@ -20,7 +20,7 @@ ALLOWED = {
     "driving": set(SHARED),
     "molecular": {"agents", "invariants", "commands", "config", "exports", "files", "render"},
     "oscillators": {"commands", "config", "exports", "files", "loop", "render"},
-    "crowd": {"commands", "config", "files"},
+    "crowd": {"commands", "config", "exports", "files"},
     "cli": set(SHARED) | SYSTEMS | {"demo"},
     "demo": set(SHARED) | SYSTEMS,
     "__init__": {"envs"},

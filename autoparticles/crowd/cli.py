@@ -14,6 +14,16 @@ def _policies_help() -> str:
             "autoparticles.crowd.runs.PRODUCERS")
 
 
+def _require() -> None:
+    """The crowd commands need the optional JuPedSim and PedPy; say how to get them."""
+    import importlib.util
+
+    missing = [name for name in ("jupedsim", "pedpy") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RuntimeError(f"the crowd commands need {' and '.join(missing)}: pip install "
+                           "'autoparticles[crowd]' (or make test)")
+
+
 def _add_run_options(parser, default_out: str) -> None:
     parser.add_argument("--policy", default="jupedsim", help=_policies_help())
     parser.add_argument("--seed", type=SEED, default=0, help="seed of the starts and speeds")
@@ -55,6 +65,7 @@ def _show(value) -> str:
 
 
 def _bottleneck(args) -> int:
+    _require()
     from autoparticles.crowd.scenes import bottleneck
 
     extra = {"duration": args.duration} if args.duration else {}
@@ -64,6 +75,7 @@ def _bottleneck(args) -> int:
 
 
 def _corridor(args) -> int:
+    _require()
     from autoparticles.crowd.scenes import corridor
 
     extra = {"duration": args.duration} if args.duration else {}
@@ -73,6 +85,7 @@ def _corridor(args) -> int:
 
 
 def _compare(args) -> int:
+    _require()
     from autoparticles.crowd.compare import OUTPUTS, Plan, compare
     from autoparticles.crowd.runs import producer
 
@@ -83,7 +96,7 @@ def _compare(args) -> int:
     plan = Plan(policies=tuple(args.policies), widths=tuple(args.widths), seeds=args.seeds,
                 agents=args.agents, densities=tuple(args.densities),
                 corridor_seeds=args.corridor_seeds, corridor_duration=args.corridor_duration)
-    text = compare(plan, out)
+    text = compare(plan, out, progress=lambda line: print(line, flush=True))
     print(text + f"wrote {', '.join(str(out / n) for n in OUTPUTS)} (runs in {out / 'runs'})")
     return 0
 

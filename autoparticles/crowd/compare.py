@@ -19,10 +19,12 @@ from autoparticles.files import atomic_write
 WEIDMANN = {"v0": 1.34, "gamma": 1.913, "rho_max": 5.4}
 """Weidmann (1993) fundamental diagram: v(ρ) = v0 (1 − exp(−γ (1/ρ − 1/ρ_max))), v0 [m/s],
 γ [1/m²], ρ_max [1/m²]."""
-EXPERIMENT_SPECIFIC_FLOW = 1.9
-"""About the specific flow [1/(m·s)] measured in bottleneck experiments with widths 0.8–1.2 m
-(Seyfried et al. 2009, "New insights into pedestrian flow through bottlenecks",
-Transportation Science 43(3)); drawn as a reference line."""
+EXPERIMENT_SPECIFIC_FLOW = (1.6, 2.0)
+"""The rough range of specific flows [1/(m·s)] in laboratory bottleneck experiments of
+widths about 0.8–2.5 m (Kretz, Grünebohm & Schreckenberg 2006, J. Stat. Mech. P10014;
+Seyfried et al. 2009, "New insights into pedestrian flow through bottlenecks", Transportation
+Science 43(3); Liao et al. 2014, Transportation Research Procedia 2), drawn as a band for
+orientation, not as a target: it depends on the crowd, the motivation and the set-up."""
 
 
 def weidmann_speed(density) -> np.ndarray:
@@ -84,7 +86,7 @@ def _mean_std(values) -> tuple[float | None, float | None]:
 
 def bottleneck_table(rows: list[dict]) -> list[dict]:
     """Per policy and width: mean and spread over seeds of specific flow, flow, evacuation
-    time, and the deepest overlap."""
+    time, and the deepest overlaps (pair and wall, in radii) over the seeds."""
     table = []
     groups = sorted({(r["policy"], r["width"]) for r in rows if r["scene"] == "bottleneck"})
     for policy, width in groups:
@@ -96,8 +98,8 @@ def bottleneck_table(rows: list[dict]) -> list[dict]:
                       "specific_flow": js, "specific_flow_std": js_sd,
                       "evacuated": _mean_std([r["evacuated"] for r in runs])[0],
                       "evacuation_time": _mean_std([r["evacuation_time"] for r in runs])[0],
-                      "max_overlap": max(max(r["overlaps"]["max_pair_depth"],
-                                             r["overlaps"]["max_wall_depth"]) for r in runs)})
+                      "max_pair_depth": max(r["overlaps"]["max_pair_depth"] for r in runs),
+                      "max_wall_depth": max(r["overlaps"]["max_wall_depth"] for r in runs)})
     return table
 
 
@@ -118,12 +120,13 @@ def corridor_table(rows: list[dict]) -> list[dict]:
 def format_tables(bottlenecks: list[dict], corridors: list[dict]) -> str:
     lines = ["## Bottleneck: specific flow against width", "",
              "| policy | width [m] | seeds | flow [1/s] | specific flow [1/(m·s)] | evacuated | "
-             "evacuation time [s] | deepest overlap [r] |", "|---|---|---|---|---|---|---|---|"]
+             "evacuation time [s] | deepest overlap, pairs / walls [r] |",
+             "|---|---|---|---|---|---|---|---|"]
     for t in bottlenecks:
         lines.append(f"| {t['policy']} | {t['width']:g} | {t['seeds']} | {_number(t['flow'])} | "
                      f"{_number(t['specific_flow'])} ± {_number(t['specific_flow_std'])} | "
                      f"{_number(t['evacuated'])} | {_number(t['evacuation_time'], 1)} | "
-                     f"{_number(t['max_overlap'], 3)} |")
+                     f"{_number(t['max_pair_depth'], 3)} / {_number(t['max_wall_depth'], 3)} |")
     lines += ["", "## Corridor: speed against density (Voronoi, measurement area in the middle)",
               "", "| policy | seed | set density [1/m²] | density [1/m²] | speed [m/s] | "
               "Weidmann [m/s] | deviation |", "|---|---|---|---|---|---|---|"]
@@ -147,8 +150,8 @@ def plot_specific_flow(bottlenecks: list[dict], path) -> Path:
         ax.errorbar([t["width"] for t in mine], [t["specific_flow"] for t in mine],
                     yerr=[t["specific_flow_std"] for t in mine], marker="os^Dv"[k % 5],
                     capsize=3, lw=1.5, label=policy)
-    ax.axhline(EXPERIMENT_SPECIFIC_FLOW, color="0.5", ls="--", lw=1,
-               label=f"experiments ≈ {EXPERIMENT_SPECIFIC_FLOW} (Seyfried et al. 2009)")
+    ax.axhspan(*EXPERIMENT_SPECIFIC_FLOW, color="0.85", zorder=0,
+               label="laboratory experiments, roughly")
     ax.set(xlabel="bottleneck width w [m]", ylabel="specific flow J / w [1/(m·s)]",
            title="Flow through a bottleneck (mean ± sd over seeds)")
     ax.set_ylim(0, max(2.5, ax.get_ylim()[1]))
@@ -166,7 +169,8 @@ def plot_fundamental_diagram(corridors: list[dict], path) -> Path:
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
     rho = np.linspace(0.05, WEIDMANN["rho_max"], 300)
     ax.plot(rho, weidmann_speed(rho), color="k", lw=1.5,
-            label="Weidmann (1993): $v_0(1-e^{-\\gamma(1/\\rho-1/\\rho_{max})})$")
+            label="Weidmann (1993): $v_0(1-e^{-\\gamma(1/\\rho-1/\\rho_{max})})$\n"
+                  "$v_0$ = 1.34 m/s, $\\gamma$ = 1.913 m$^{-2}$, $\\rho_{max}$ = 5.4 m$^{-2}$")
     for k, policy in enumerate(dict.fromkeys(t["policy"] for t in corridors)):
         mine = [t for t in corridors if t["policy"] == policy]
         ax.plot([t["density"] for t in mine], [t["speed"] for t in mine], "os^Dv"[k % 5],
@@ -215,12 +219,10 @@ def _write_csv(rows: list[dict], path) -> None:
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=keys + ["max_overlap"],
-                                    extrasaction="ignore")
+            depths = ["max_pair_depth", "max_wall_depth"]
+            writer = csv.DictWriter(handle, fieldnames=keys + depths, extrasaction="ignore")
             writer.writeheader()
             for r in rows:
-                o = r["overlaps"]
-                writer.writerow({**r, "max_overlap": max(o["max_pair_depth"],
-                                                         o["max_wall_depth"])})
+                writer.writerow({**r, **{k: r["overlaps"][k] for k in depths}})
 
     atomic_write(path, write)

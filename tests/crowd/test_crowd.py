@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pedpy
 import pytest
-import shapely
+
+pedpy = pytest.importorskip("pedpy")
+pytest.importorskip("jupedsim")
+import shapely  # noqa: E402  (after the skips: PedPy brings it)
 
 from autoparticles.cli import main
 from autoparticles.config import ConfigError
@@ -191,3 +193,9 @@ def test_compare_writes_its_table_and_plots(capsys, tmp_path):
         assert (tmp_path / name).stat().st_size > 0
     assert main(argv) == 2 and "--force" in capsys.readouterr().err
     assert main(argv + ["--force"]) == 0  # the runs themselves are reused
+
+
+def test_public_names_resolve():
+    import autoparticles.crowd as crowd
+
+    assert all(getattr(crowd, name) is not None for name in crowd.__all__)
