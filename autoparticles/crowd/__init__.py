@@ -2,7 +2,8 @@
 a periodic corridor), walked by JuPedSim (the peer simulator) or by any producer registered
 in `runs.PRODUCERS`, and analysed with PedPy.
 
-scenes (geometry, pedestrian parameters, starts), jupedsim_run (the peer), trajectories
+scenes (geometry, pedestrian parameters, starts), routes (the desired direction to a goal
+through the free space), jupedsim_run (the peer), trajectories
 (arrays and PedPy's text format), metrics (PedPy analysis), runs (the producer registry, one
 run on disk), compare (the sweep, table and plots), cli. Names load on first use.
 """
@@ -17,6 +18,8 @@ _NAMES = {
     "corridor": "autoparticles.crowd.scenes",
     "starts": "autoparticles.crowd.scenes",
     "start_positions": "autoparticles.crowd.scenes",
+    "DistanceField": "autoparticles.crowd.routes",
+    "distance_field": "autoparticles.crowd.routes",
     "run_jupedsim": "autoparticles.crowd.jupedsim_run",
     "Trajectory": "autoparticles.crowd.trajectories",
     "write_trajectory": "autoparticles.crowd.trajectories",

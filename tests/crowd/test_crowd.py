@@ -199,3 +199,22 @@ def test_public_names_resolve():
     import autoparticles.crowd as crowd
 
     assert all(getattr(crowd, name) is not None for name in crowd.__all__)
+
+
+def test_distance_field_leads_through_the_exit_and_along_the_corridor():
+    from autoparticles.crowd.routes import distance_field
+
+    scene = bottleneck(1.2, agents=10)
+    field = distance_field(scene)
+    corner, exit_middle = np.array([[1.0, 1.0]]), np.array([6.0, 4.0])
+    # from the room's corner: about the straight walk past the exit's edge to the goal
+    assert abs(field(corner)[0] - (np.hypot(4.8, 2.6) + 1.7)) < 0.3
+    heading = field.direction(corner)[0]
+    towards = (exit_middle - corner[0]) / np.linalg.norm(exit_middle - corner[0])
+    assert heading @ towards > 0.95
+    assert np.allclose(field.direction([[7.0, 4.0]]), [[1.0, 0.0]], atol=0.05)
+    inside_wall = field.direction([[5.95, 0.05]])  # a centre in the clearance still has a way
+    assert np.isfinite(inside_wall).all() and np.isclose(np.linalg.norm(inside_wall), 1)
+    both_ways = corridor(1.0, bidirectional=True)
+    assert np.allclose(distance_field(both_ways, 0).direction([[8.0, 1.5]]), [[1, 0]], atol=0.05)
+    assert np.allclose(distance_field(both_ways, 1).direction([[8.0, 1.5]]), [[-1, 0]], atol=0.05)
