@@ -18,8 +18,8 @@ Definitions (all in metrics.json):
   of a trajectory). density_classic: people in the area / its area, and speed_classic: their
   mean speed (PedPy compute_classic_density, compute_mean_speed_per_frame), averaged the same
   way.
-- overlaps: pairs of bodies closer than two radii and bodies closer than a radius to a wall,
-  over all frames: `pairs` (distinct pairs ever overlapping), `pair_frames` (pair × frame
+- overlaps: pairs of bodies closer than two radii (across the periodic seam too when the
+  trajectory says it is periodic) and bodies closer than a radius to a wall, over all frames: `pairs` (distinct pairs ever overlapping), `pair_frames` (pair × frame
   contacts), `max_pair_depth` ((2r − d) / r, 0 when none), the same for walls
   (`walls`, `wall_frames`, `max_wall_depth` = (r − d) / r), and `deeper_than_5pct` (contacts
   deeper than 5 % of the radius).
@@ -62,14 +62,17 @@ def overlaps(trajectory: Trajectory, scene: Scene) -> dict:
     walls = np.asarray(scene.walls, dtype=float).reshape(-1, 4)
     pairs, pair_frames, wall_ids, wall_frames, deep = set(), 0, set(), 0, 0
     max_pair = max_wall = 0.0
+    period = None
+    if trajectory.periodic and scene.periodic:
+        period = (scene.periodic[0], scene.periodic[1] - scene.periodic[0])
     order = np.argsort(trajectory.frame, kind="stable")
     frames, starts = np.unique(trajectory.frame[order], return_index=True)
     for start, stop in zip(starts, [*starts[1:], len(order)]):
         rows = order[start:stop]
         ids, xy = trajectory.id[rows], np.stack([trajectory.x[rows], trajectory.y[rows]], axis=1)
-        close = cKDTree(xy).query_pairs(2 * r, output_type="ndarray")
+        close, gaps = _close_pairs(xy, 2 * r, period)
         if len(close):
-            depth = (2 * r - np.linalg.norm(xy[close[:, 0]] - xy[close[:, 1]], axis=1)) / r
+            depth = (2 * r - gaps) / r
             pair_frames += len(close)
             deep += int((depth > 0.05).sum())
             max_pair = max(max_pair, float(depth.max()))
@@ -85,6 +88,21 @@ def overlaps(trajectory: Trajectory, scene: Scene) -> dict:
     return {"pairs": len(pairs), "pair_frames": pair_frames, "max_pair_depth": max_pair,
             "walls": len(wall_ids), "wall_frames": wall_frames, "max_wall_depth": max_wall,
             "deeper_than_5pct": deep, "depth_unit": "radius"}
+
+
+def _close_pairs(xy: np.ndarray, within: float, period) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (m, 2) of the points (n, 2) [m] closer than `within`, and their distances
+    (m,); with `period` = (x_min, length) across the periodic seam too (minimum image)."""
+    if period is None:
+        pairs = cKDTree(xy).query_pairs(within, output_type="ndarray")
+        return pairs, np.linalg.norm(xy[pairs[:, 0]] - xy[pairs[:, 1]], axis=1)
+    x_min, length = period
+    wrapped = np.stack([(xy[:, 0] - x_min) % length, xy[:, 1] - xy[:, 1].min()], axis=1)
+    tree = cKDTree(wrapped, boxsize=[length, np.ptp(wrapped[:, 1]) + 2 * within + 1.0])
+    pairs = tree.query_pairs(within, output_type="ndarray")
+    step = wrapped[pairs[:, 0]] - wrapped[pairs[:, 1]]
+    step[:, 0] -= length * np.round(step[:, 0] / length)
+    return pairs, np.linalg.norm(step, axis=1)
 
 
 def _wall_distance(xy: np.ndarray, walls: np.ndarray) -> np.ndarray:

@@ -17,7 +17,10 @@ class Trajectory:
     """Rows (frame, id, x, y): frame (K,) int, id (K,) int, x, y (K,) [m], recorded at `fps`
     frames per second (frame f is time f / fps [s]). A pedestrian who leaves the scene has no
     rows after leaving; one who is moved across a periodic seam continues under a new id.
-    `producer` names what made it (e.g. "jupedsim:csm")."""
+    `producer` names what made it (e.g. "jupedsim:csm"). `periodic`: the positions live on
+    the scene's periodic cell, so bodies across its seam are neighbours (minimum image, for a
+    world with true periodic boundaries); False for JuPedSim's open emulation, where the two
+    ends of the cell are far apart."""
 
     frame: np.ndarray
     id: np.ndarray
@@ -25,13 +28,15 @@ class Trajectory:
     y: np.ndarray
     fps: float
     producer: str = ""
+    periodic: bool = False
 
     @classmethod
-    def from_rows(cls, rows, fps: float, producer: str = "") -> "Trajectory":
+    def from_rows(cls, rows, fps: float, producer: str = "", periodic: bool = False) -> "Trajectory":
         """From an iterable of (frame, id, x, y)."""
         table = np.asarray(list(rows), dtype=float).reshape(-1, 4)
         return cls(frame=table[:, 0].astype(np.int64), id=table[:, 1].astype(np.int64),
-                   x=table[:, 2], y=table[:, 3], fps=float(fps), producer=producer)
+                   x=table[:, 2], y=table[:, 3], fps=float(fps), producer=producer,
+                   periodic=periodic)
 
     @property
     def frames(self) -> int:
@@ -54,6 +59,7 @@ def write_trajectory(trajectory: Trajectory, path) -> Path:
     table = np.column_stack([trajectory.id[order], trajectory.frame[order], trajectory.x[order],
                              trajectory.y[order], np.zeros(len(order))])
     header = (f"framerate: {trajectory.fps:g}\nproducer: {trajectory.producer}\n"
+              f"periodic: {str(trajectory.periodic).lower()}\n"
               "id\tfr\tx/m\ty/m\tz/m")
 
     def write(tmp: Path) -> None:
@@ -67,13 +73,13 @@ def read_trajectory(path) -> Trajectory:
     """A trajectory file written by write_trajectory (or any file pedpy.load_trajectory reads)."""
     loaded = pedpy.load_trajectory(trajectory_file=Path(path))
     data = loaded.data
-    producer = ""
+    meta = {}
     with open(path) as text:
         for line in text:
             if not line.startswith("#"):
                 break
-            if line.startswith("# producer:"):
-                producer = line.split(":", 1)[1].strip()
+            key, _, value = line[1:].partition(":")
+            meta[key.strip()] = value.strip()
     return Trajectory(frame=data["frame"].to_numpy(np.int64), id=data["id"].to_numpy(np.int64),
                       x=data["x"].to_numpy(float), y=data["y"].to_numpy(float), fps=loaded.frame_rate,
-                      producer=producer)
+                      producer=meta.get("producer", ""), periodic=meta.get("periodic") == "true")

@@ -218,3 +218,14 @@ def test_distance_field_leads_through_the_exit_and_along_the_corridor():
     both_ways = corridor(1.0, bidirectional=True)
     assert np.allclose(distance_field(both_ways, 0).direction([[8.0, 1.5]]), [[1, 0]], atol=0.05)
     assert np.allclose(distance_field(both_ways, 1).direction([[8.0, 1.5]]), [[-1, 0]], atol=0.05)
+
+
+def test_overlaps_across_the_seam_count_only_on_a_periodic_trajectory(tmp_path):
+    scene = corridor(0.5, length=12.0, width=2.0)
+    x_min, x_max = scene.periodic
+    rows = [(0, 1, x_min + 0.05, 1.0), (0, 2, x_max - 0.05, 1.0)]  # 0.1 m apart across the seam
+    open_ends = overlaps(Trajectory.from_rows(rows, fps=10), scene)
+    periodic = Trajectory.from_rows(rows, fps=10, periodic=True)
+    assert open_ends["pairs"] == 0
+    assert np.isclose(overlaps(periodic, scene)["max_pair_depth"], (0.4 - 0.1) / 0.2)
+    assert read_trajectory(write_trajectory(periodic, tmp_path / "t.txt")).periodic
