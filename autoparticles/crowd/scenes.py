@@ -58,8 +58,8 @@ class Scene:
         the two long side walls (the end caps are JuPedSim's emulation, not walls).
     spawn: the region (Polygon) the bodies start in; `agents` of them.
     goals: goal regions (Polygons); pedestrian i heads for goals[Starts.goal[i]].
-    exit_line: PedPy MeasurementLine where flow is counted (the bottleneck's exit, or the
-        middle of a corridor), oriented so that walking to goals[0] crosses it.
+    exit_line: PedPy MeasurementLine where flow is counted (across the bottleneck's exit in
+        the plane of its wall, or across the middle of a corridor).
     measurement_area: PedPy MeasurementArea where density and speed are measured.
     width: the exit width (bottleneck) or corridor width [m]; specific flow = flow / width.
     periodic: None, or (x_min, x_max) of a corridor periodic along x with period
