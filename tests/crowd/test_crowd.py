@@ -95,6 +95,8 @@ def test_jupedsim_bottleneck_through_pedpy(small_bottleneck, tmp_path):
     assert metrics["overlaps"]["max_pair_depth"] < 0.05
     assert metrics["overlaps"]["max_wall_depth"] < 0.25
     assert len(metrics["crossing_times"]) == 30
+    ids, first = trajectory.positions(0)  # JuPedSim started from exactly our starts
+    assert np.allclose(first[np.argsort(ids)], starts(scene, 1).positions, atol=1e-9)
 
 
 def test_periodic_corridor_keeps_its_pedestrians_and_obeys_flow_equals_density_times_speed():
