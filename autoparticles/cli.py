@@ -14,7 +14,7 @@ import sys
 from autoparticles.commands import COUNT, POSITIVE, SEED, command, group
 
 SYSTEMS = {"drive": "autoparticles.driving.cli", "water": "autoparticles.molecular.cli",
-           "oscillators": "autoparticles.oscillators.cli"}
+           "oscillators": "autoparticles.oscillators.cli", "crowd": "autoparticles.crowd.cli"}
 """Command group -> the system module that adds its sub-commands (`add_commands(sub)`)."""
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMBA_NUM_THREADS")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "autoparticles"
 
-SYSTEMS = {"driving", "molecular", "oscillators"}
+SYSTEMS = {"driving", "molecular", "oscillators", "crowd"}
 SHARED = {"config": {"files"}, "exports": set(), "files": set(), "loop": set(),
           "invariants": {"exports"}, "render": {"invariants"}, "commands": {"render"},
           "envs": {"exports", "loop", "invariants", "render"},
@@ -20,6 +20,7 @@ ALLOWED = {
     "driving": set(SHARED),
     "molecular": {"agents", "invariants", "commands", "config", "exports", "files", "render"},
     "oscillators": {"commands", "config", "exports", "files", "loop", "render"},
+    "crowd": {"commands", "config", "exports", "files"},
     "cli": set(SHARED) | SYSTEMS | {"demo"},
     "demo": set(SHARED) | SYSTEMS,
     "__init__": {"envs"},
