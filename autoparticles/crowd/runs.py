@@ -19,12 +19,23 @@ from autoparticles.files import atomic_write
 
 Producer = Callable[[Scene, Starts, int], Trajectory]
 
+def _ours(policy: str) -> Producer:
+    def produce(scene, start, seed):
+        from autoparticles.crowd.ours import run_ours
+
+        return run_ours(policy, scene, start, seed)
+
+    return produce
+
+
 PRODUCERS: dict[str, Producer] = {
     "jupedsim": lambda scene, start, seed: run_jupedsim(scene, start, seed, model="csm"),
     "jupedsim-avm": lambda scene, start, seed: run_jupedsim(scene, start, seed, model="avm"),
+    **{name: _ours(name) for name in ("learned", "ttc", "orca")},
 }
 """--policy name -> producer. "jupedsim": JuPedSim's collision-free speed model;
-"jupedsim-avm": its anticipation velocity model. ttc, orca and learned models plug in here."""
+"jupedsim-avm": its anticipation velocity model; "learned" (the shipped pedestrian model),
+"ttc", "orca": our world's policies (`crowd.ours`); any model .zip path works too."""
 
 OUTPUTS = ("trajectory.txt", "metrics.json", "scene.json")
 """The files every run writes into its folder."""
@@ -36,6 +47,10 @@ def register(name: str, producer: Producer) -> None:
 
 
 def producer(name: str) -> Producer:
+    if name.endswith(".zip"):
+        if not Path(name).exists():
+            raise ValueError(f"--policy {name}: no such model file")
+        return _ours(name)
     if name not in PRODUCERS:
         raise ValueError(f"unknown --policy {name!r} (known: {', '.join(PRODUCERS)})")
     return PRODUCERS[name]

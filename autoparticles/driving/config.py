@@ -15,7 +15,7 @@ def scenario_problem(value: str) -> str | None:
     if value in SCENARIOS or value.endswith((".toml", ".json")):
         return None
     return f"must be one of {', '.join(SCENARIOS)} or a scene file FILE.toml"
-COLLISIONS = ("ghost", "elastic", "respawn")
+COLLISIONS = ("ghost", "elastic", "hard", "respawn")
 ACTIONS = ("pair", "vehicle")
 OBSERVATIONS = ("invariants", "raw")
 SPEED_CAPS = ("v0", "v_max")
@@ -49,6 +49,9 @@ class DrivingConfig(Settings):
     counterflow, crossing), a shipped scene (street, bottleneck, corridor) or a scene file;
     a scene file's types carry their own counts, sizes and speeds."""
     collision: str = setting("ghost", one_of(*COLLISIONS))
+    """What an overlap of two moving disks does: "ghost" (counted, they pass), "elastic"
+    (normal velocities swapped), "hard" (pushed apart, inelastic: bodies that cannot pass,
+    the crowd runs), "respawn" (both start again elsewhere)."""
     action: str = setting("pair", one_of(*ACTIONS))
     observation: str = setting("invariants", one_of(*OBSERVATIONS))
     neighbour_rule: str = setting("most_urgent", one_of(*RULES))

@@ -79,14 +79,16 @@ def wrap(x, i, box):
 
 
 @numba.njit(cache=True)
-def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, elastic, counts,
+def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, mode, counts,
                pair_counts):
     """Count overlap onsets: pairs closer than R_i + R_j now whose key i*N + j (i < j) is not
     in the sorted `previous`. Adds 1 to counts[i] and counts[j] per onset and to
     pair_counts[g_i, g_j] (and [g_j, g_i]) of their groups. Rows >= n_moving are obstacles:
-    a disk overlapping one is pushed out to touch it and loses its velocity into it. elastic=
-    True swaps the normal velocity components of overlapping, approaching moving pairs.
-    Returns the sorted keys of the pairs overlapping now."""
+    a disk overlapping one is pushed out to touch it and loses its velocity into it. mode 1
+    (elastic) swaps the normal velocity components of overlapping, approaching moving pairs;
+    mode 2 (hard) moves both apart by half the overlap each and gives both their mean normal
+    velocity (a perfectly inelastic contact); 0 (ghost) lets them pass. Returns the sorted
+    keys of the pairs overlapping now."""
     n = x.shape[0]
     keys = np.empty(max(1, indices.shape[0] // 2), dtype=np.int64)
     m = 0
@@ -125,11 +127,20 @@ def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, el
                     v[i, 1] -= into * ny
                 continue
             closing = (v[j, 0] - v[i, 0]) * nx + (v[j, 1] - v[i, 1]) * ny
-            if elastic and closing < 0.0:
-                v[i, 0] += closing * nx
-                v[i, 1] += closing * ny
-                v[j, 0] -= closing * nx
-                v[j, 1] -= closing * ny
+            share = 1.0 if mode == 1 else 0.5
+            if mode > 0 and closing < 0.0:
+                v[i, 0] += share * closing * nx
+                v[i, 1] += share * closing * ny
+                v[j, 0] -= share * closing * nx
+                v[j, 1] -= share * closing * ny
+            if mode == 2:
+                half = 0.5 * (contact - dist)
+                x[i, 0] -= half * nx
+                x[i, 1] -= half * ny
+                x[j, 0] += half * nx
+                x[j, 1] += half * ny
+                wrap(x, i, box)
+                wrap(x, j, box)
     return np.sort(keys[:m])
 
 

@@ -20,6 +20,8 @@ from autoparticles.invariants.pair import group_invariants, pair_invariants
 from autoparticles.invariants.space import displacement
 from autoparticles.invariants.walls import as_segments, push_out_of_walls, wall_invariants
 
+CONTACT_MODES = {"ghost": 0, "elastic": 1, "hard": 2}
+"""`collision` -> the contact mode of the collisions kernel ("respawn" counts like ghost)."""
 OVERSPEED = 1.05
 """A particle overspeeds while its forward speed v·ê exceeds this multiple of v0."""
 PADDING = 2.0
@@ -232,6 +234,8 @@ class DrivingWorld:
     def positions(self, value) -> None:
         self._x = np.mod(self._check("positions", value, self.n_total), self._box)
         self._overlaps = None
+        if hasattr(self, "_e"):
+            self._goal_headings()  # headings towards goals depend on where one is
 
     @property
     def velocities(self) -> np.ndarray:
@@ -271,7 +275,7 @@ class DrivingWorld:
                                           c.v_max, c.tau0, c.neighbour_rule, c.k_neighbours)
         if self._overlaps is None:  # a new state: overlaps present now are not onsets
             self._overlaps = np.zeros(0, dtype=np.int64)
-            self._overlaps = self._collide(np.zeros(self.n_total, dtype=np.int64), False,
+            self._overlaps = self._collide(np.zeros(self.n_total, dtype=np.int64), 0,
                                            np.zeros((len(self.scene.groups),) * 2, np.int64))
 
     def observe(self) -> np.ndarray:
@@ -331,11 +335,11 @@ class DrivingWorld:
                        self._contact, self.particles.a_max, v_scale, self.particles)
 
     # ------------------------------------------------------------------ step
-    def _collide(self, counts, elastic: bool, pair_counts) -> np.ndarray:
+    def _collide(self, counts, mode: int, pair_counts) -> np.ndarray:
         p = self.particles
         return dynamics.collisions(self._x, self._v, self._box, self._nlist.indptr,
                                    self._nlist.indices, p.radius, self.n_particles, p.group,
-                                   self._overlaps, elastic, counts, pair_counts)
+                                   self._overlaps, mode, counts, pair_counts)
 
     def _place_free(self, i: int, index: int) -> None:
         """Move particle i of type `index` to a free random point of its spawn region."""
@@ -415,7 +419,7 @@ class DrivingWorld:
             self._x[:m] = np.mod(self._x[:m], self._box)
         self._nlist.update(self._x)
         pair_counts = np.zeros((len(self.scene.groups),) * 2, dtype=np.int64)
-        self._overlaps = self._collide(counts, c.collision == "elastic", pair_counts)
+        self._overlaps = self._collide(counts, CONTACT_MODES.get(c.collision, 0), pair_counts)
         counts = counts[:m]
         v = self._v[:m]
         forward = np.einsum("nd,nd->n", v, self._e) / p.v0
