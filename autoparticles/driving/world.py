@@ -412,14 +412,14 @@ class DrivingWorld:
         counts = np.zeros(self.n_total, dtype=np.int64)
         wall_counts = np.zeros(m, dtype=np.int64)
         deepest = 0.0
-        if len(self._segments):
+        self._nlist.update(self._x)
+        pair_counts = np.zeros((len(self.scene.groups),) * 2, dtype=np.int64)
+        self._overlaps = self._collide(counts, CONTACT_MODES.get(c.collision, 0), pair_counts)
+        if len(self._segments):  # last: no push between bodies may put one into a wall
             self._wall_keys, deepest = push_out_of_walls(
                 self._x, self._v, p.radius, self._segments, self._size, self._periodic, m,
                 self._wall_keys, wall_counts)
             self._x[:m] = np.mod(self._x[:m], self._box)
-        self._nlist.update(self._x)
-        pair_counts = np.zeros((len(self.scene.groups),) * 2, dtype=np.int64)
-        self._overlaps = self._collide(counts, CONTACT_MODES.get(c.collision, 0), pair_counts)
         counts = counts[:m]
         v = self._v[:m]
         forward = np.einsum("nd,nd->n", v, self._e) / p.v0
