@@ -9,7 +9,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "autoparticles"
 
 SYSTEMS = {"driving", "molecular", "oscillators"}
 SHARED = {"config": {"files"}, "exports": set(), "files": set(), "loop": set(),
-          "invariants": {"exports"}, "render": {"invariants"}, "commands": {"render"},
+          "threads": set(), "tasks": {"files", "threads", "ray_backend"}, "ray_backend": set(),
+          "invariants": {"exports"}, "render": {"invariants"}, "commands": {"render", "tasks"},
           "envs": {"exports", "loop", "invariants", "render"},
           "agents": {"exports", "config", "files", "invariants"},
           "bench": {"invariants"}}
@@ -18,14 +19,15 @@ SHARED = {"config": {"files"}, "exports": set(), "files": set(), "loop": set(),
 ALLOWED = {
     **SHARED,
     "driving": set(SHARED),
-    "molecular": {"agents", "invariants", "commands", "config", "exports", "files", "render"},
+    "molecular": {"agents", "invariants", "commands", "config", "exports", "files", "render",
+                  "tasks"},
     "oscillators": {"commands", "config", "exports", "files", "loop", "render"},
     "cli": set(SHARED) | SYSTEMS | {"demo"},
     "demo": set(SHARED) | SYSTEMS,
     "__init__": {"envs"},
 }
 HEAVY = {"pygame": {"render"}, "torch": {"agents"},
-         "stable_baselines3": {"agents", "envs", "driving"}}
+         "stable_baselines3": {"agents", "envs", "driving"}, "ray": {"ray_backend"}}
 
 
 def part_of(path: Path) -> str:
@@ -136,7 +138,7 @@ def test_import_is_light():
     import subprocess
     import sys
 
-    code = "import sys, autoparticles; print(sorted(m for m in ('torch', 'pygame', 'stable_baselines3') if m in sys.modules))"
+    code = "import sys, autoparticles; print(sorted(m for m in ('torch', 'pygame', 'stable_baselines3', 'ray') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -4,7 +4,8 @@ Every command takes --config FILE and --set KEY=VALUE (DrivingConfig fields); fl
 mirror a settings field take their defaults from the dataclass (`config.add_flags`)."""
 
 from autoparticles.agents.sb3 import TrainSettings
-from autoparticles.commands import COUNT, SEED, add_config_options, claim_record, command, group
+from autoparticles.commands import (COUNT, SEED, add_backend_options, add_config_options,
+                                   backend_options, claim_record, command, group)
 from autoparticles.config import add_flags, resolve
 from autoparticles.driving.config import DrivingConfig
 
@@ -55,7 +56,7 @@ def _drive_compare(args) -> int:
 
     outcome = run_comparison(args.out, seeds=args.seeds, steps=args.steps,
                              ablation_steps=args.ablation_steps, ablation_seeds=args.ablation_seeds,
-                             episodes=args.episodes, base=_config(args))
+                             episodes=args.episodes, base=_config(args), **backend_options(args))
     print(outcome["summary"])
     print(f"wrote {args.out}/results.csv, summary.md, learning_curves.png, "
           "speed_vs_collisions.png, config.json, train.json")
@@ -110,3 +111,4 @@ def add_commands(sub) -> None:
     cmp.add_argument("--episodes", type=COUNT, default=2, help="evaluation episodes per world")
     cmp.add_argument("--out", default="runs/compare", help="output folder; rerun to resume")
     add_config_options(cmp, "DrivingConfig")
+    add_backend_options(cmp)
