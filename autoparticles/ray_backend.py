@@ -9,6 +9,7 @@ which on a cluster must be on a file system every node sees.
 
 import logging
 import socket
+from contextlib import contextmanager
 
 RETRIES = 3
 """How many times Ray runs a task again after the worker process running it died."""
@@ -16,28 +17,33 @@ INSTALL = ('--backend ray needs Ray, an optional extra: pip install -e ".[ray]" 
            '(or pip install "ray>=2.10")')
 
 
-def connect(address: str | None, workers: int | None) -> bool:
-    """Start a local Ray instance of `workers` CPUs (all of them if None) when `address` is
-    None, else connect to the cluster at `address` (HOST:PORT or 'auto'); a connection made
-    before (ray.init in the caller) is used as it is. True when this call made one (and the
-    caller shuts it down)."""
+@contextmanager
+def session(address: str | None = None, workers: int | None = None):
+    """Within: connected to Ray. A local instance of `workers` CPUs (all of them if None) is
+    started when `address` is None, else the cluster at `address` (HOST:PORT or 'auto') is
+    joined; both are left at the end. A connection made before (ray.init by the caller) is
+    used as it is and kept."""
     try:
         import ray
     except ImportError:
         raise RuntimeError(INSTALL) from None
     if ray.is_initialized():
-        return False
+        yield
+        return
     if address is None:
         ray.init(address="local", num_cpus=workers, include_dashboard=False,
                  log_to_driver=False, logging_level=logging.WARNING)
-        return True
-    if address != "auto":
-        _probe(address)
+    else:
+        if address != "auto":
+            _probe(address)
+        try:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        except ConnectionError as error:
+            raise ValueError(f"--address {address}: {error}") from None
     try:
-        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
-    except ConnectionError as error:
-        raise ValueError(f"--address {address}: {error}") from None
-    return True
+        yield
+    finally:
+        ray.shutdown()
 
 
 def _probe(address: str) -> None:
@@ -61,15 +67,13 @@ def _running(pending: int) -> int:
     return max(0, min(pending, round(used)))
 
 
-def imap_unordered(function, items: list, address: str | None = None,
-                   workers: int | None = None, on_running=lambda count: None):
-    """Yield (index, function(item)) for every item as it finishes on Ray, or (index, the Ray
-    error) when Ray gave up on it (its worker died more than RETRIES times). `function` must
-    be importable by the workers (module level). on_running(count) hears how many run now.
-    Ctrl-C, or the caller closing the generator, cancels what has not finished."""
+def imap_unordered(function, items: list, on_running=lambda count: None):
+    """Within a `session`: yield (index, function(item)) for every item as it finishes, or
+    (index, the Ray error) when Ray gave up on it (its worker died more than RETRIES times).
+    `function` must be importable by the workers (module level). on_running(count) hears how
+    many run now. Ctrl-C, or the caller closing the generator, cancels what is unfinished."""
     import ray
 
-    started = connect(address, workers)
     remote = ray.remote(function).options(num_cpus=1, max_retries=RETRIES,
                                           retry_exceptions=False)
     pending = {remote.remote(item): k for k, item in enumerate(items)}
@@ -87,5 +91,3 @@ def imap_unordered(function, items: list, address: str | None = None,
     finally:
         for ref in pending:
             ray.cancel(ref, force=True)
-        if started:
-            ray.shutdown()

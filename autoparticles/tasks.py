@@ -11,6 +11,7 @@ stop the others; `failures` turns the failed ones into one error naming each.
 
 import json
 import traceback
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -129,18 +130,21 @@ def run_tasks(tasks: list[Task], backend: str = "local", address: str | None = N
         if result is not None:
             outcomes[k] = Outcome(task.name, Path(task.folder), result=result)
     todo = [k for k in range(len(tasks)) if k not in outcomes]
-    bar = TaskBar(len(tasks), len(outcomes), progress)
     run = _run_on_ray if backend == "ray" and todo else _run_here
-    try:
-        for k, outcome in run([tasks[k] for k in todo], address, workers, bar.set_running):
+    with ExitStack() as stack:
+        if run is _run_on_ray:
+            from autoparticles.ray_backend import session
+
+            stack.enter_context(session(address, workers))
+        bar = TaskBar(len(tasks), len(outcomes), progress)
+        stack.callback(bar.close)
+        for k, outcome in run([tasks[k] for k in todo], bar.set_running):
             outcomes[todo[k]] = outcome
             bar.add(outcome)
-    finally:
-        bar.close()
     return [outcomes[k] for k in range(len(tasks))]
 
 
-def _run_here(tasks, address, workers, set_running):
+def _run_here(tasks, set_running):
     """(index, Outcome) of each task, run in this process one after another."""
     for k, task in enumerate(tasks):
         set_running(1)
@@ -148,12 +152,12 @@ def _run_here(tasks, address, workers, set_running):
     set_running(0)
 
 
-def _run_on_ray(tasks, address, workers, set_running):
+def _run_on_ray(tasks, set_running):
     """(index, Outcome) of each task as it finishes on Ray; a task whose worker died more
     often than Ray retries it fails with 'worker lost'."""
     from autoparticles.ray_backend import imap_unordered
 
-    for k, value in imap_unordered(run_task, tasks, address, workers, set_running):
+    for k, value in imap_unordered(run_task, tasks, set_running):
         if isinstance(value, BaseException):
             value = Outcome(tasks[k].name, Path(tasks[k].folder),
                             error=f"worker lost: {str(value).splitlines()[0]}")

@@ -10,6 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "autoparticles"
 SYSTEMS = {"driving", "molecular", "oscillators"}
 SHARED = {"config": {"files"}, "exports": set(), "files": set(), "loop": set(),
           "threads": set(), "tasks": {"files", "threads", "ray_backend"}, "ray_backend": set(),
+          "stats": set(),
           "invariants": {"exports"}, "render": {"invariants"}, "commands": {"render", "tasks"},
           "envs": {"exports", "loop", "invariants", "render"},
           "agents": {"exports", "config", "files", "invariants"},
@@ -20,7 +21,7 @@ ALLOWED = {
     **SHARED,
     "driving": set(SHARED),
     "molecular": {"agents", "invariants", "commands", "config", "exports", "files", "render",
-                  "tasks"},
+                  "stats", "tasks"},
     "oscillators": {"commands", "config", "exports", "files", "loop", "render"},
     "cli": set(SHARED) | SYSTEMS | {"demo"},
     "demo": set(SHARED) | SYSTEMS,
