@@ -91,6 +91,18 @@ def run_comparison(out, seeds: int = 5, steps: int = 2_000_000, ablation_steps: 
     tasks += [Task(_slug(name), out / _slug(name), evaluate_baseline,
                    {"name": name, "base": base, "episodes": episodes},
                    {"variant": name, "episodes": episodes}) for name in BASELINES]
+    results = gather(tasks, out, backend, address, workers, progress)
+    plot_speed_vs_collisions(results, base, out / "speed_vs_collisions.png")
+    text = summary_markdown(results, base)
+    (out / "summary.md").write_text(text)
+    return {"results": results, "summary": text}
+
+
+def gather(tasks: list[Task], out: Path, backend: str, address: str | None,
+           workers: int | None, progress: bool) -> pd.DataFrame:
+    """Run the tasks of train_and_evaluate / evaluate_baseline (`tasks.run_tasks`; failed ones
+    raise, the finished ones stay); their rows with the relative collision rate, also written
+    to out/results.csv, and out/learning_curves.png of the trained ones."""
     outcomes = run_tasks(tasks, backend, address, workers, progress)
     if error := failures(outcomes, out):
         raise error
@@ -98,10 +110,7 @@ def run_comparison(out, seeds: int = 5, steps: int = 2_000_000, ablation_steps: 
     results["relative_collision_rate"] = results.collision_rate / results.ballistic_rate_theory
     results.to_csv(out / "results.csv", index=False)
     plot_learning_curves(learning_curves(outcomes), out / "learning_curves.png")
-    plot_speed_vs_collisions(results, base, out / "speed_vs_collisions.png")
-    text = summary_markdown(results, base)
-    (out / "summary.md").write_text(text)
-    return {"results": results, "summary": text}
+    return results
 
 
 def train_and_evaluate(folder, variant: str, config: DrivingConfig, learner: TrainSettings,

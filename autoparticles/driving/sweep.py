@@ -5,17 +5,15 @@ gives the mean ± standard error over seeds of every point."""
 import dataclasses
 import itertools
 import typing
-from pathlib import Path
 
 import pandas as pd
 
 from autoparticles.agents.sb3 import TrainSettings
 from autoparticles.config import ConfigError, as_dict, claim_folder, from_mapping
-from autoparticles.driving.compare import (_slug, learning_curves, plot_learning_curves,
-                                           train_and_evaluate)
+from autoparticles.driving.compare import _slug, gather, train_and_evaluate
 from autoparticles.driving.config import DrivingConfig
 from autoparticles.stats import format_mean_error
-from autoparticles.tasks import Task, failures, run_tasks
+from autoparticles.tasks import Task
 
 COLUMNS = (("relative_collision_rate", "× ballistic", ".3f"),
            ("forward_speed", "forward speed ⟨v·ê⟩/v0", ".2f"), ("overspeed", "overspeed", ".3f"),
@@ -81,15 +79,9 @@ def run_sweep(out, grid: dict, seeds: int = 3, episodes: int = 2,
                                "base": config, "episodes": episodes,
                                "worlds": ((config.n_particles, 1),)},
                               {"point": point, "seed": seed, "episodes": episodes}))
-    outcomes = run_tasks(tasks, backend, address, workers, progress)
-    if error := failures(outcomes, out):
-        raise error
-    results = pd.DataFrame([row for o in outcomes for row in o.result["rows"]])
-    results["relative_collision_rate"] = results.collision_rate / results.ballistic_rate_theory
-    results.to_csv(out / "results.csv", index=False)
-    plot_learning_curves(learning_curves(outcomes), out / "learning_curves.png")
+    results = gather(tasks, out, backend, address, workers, progress)
     text = summary_markdown(results, grid, seeds, episodes)
-    (Path(out) / "summary.md").write_text(text)
+    (out / "summary.md").write_text(text)
     return {"results": results, "summary": text}
 
 
