@@ -12,7 +12,7 @@ stop the others; `failures` turns the failed ones into one error naming each.
 import json
 import traceback
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -121,7 +121,8 @@ def run_tasks(tasks: list[Task], backend: str = "local", address: str | None = N
               workers: int | None = None, progress: bool = True) -> list[Outcome]:
     """One Outcome per task, in the order given: tasks already finished are read back, the
     others run on `backend` ('local': here, one after another; 'ray': on the cluster at
-    `address`, or on a local instance of `workers` CPUs)."""
+    `address`, or on a local instance of `workers` CPUs), each on one thread whatever
+    --threads says, so that the numbers do not depend on the backend."""
     if backend not in BACKENDS:
         raise ValueError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     outcomes = {}
@@ -130,6 +131,7 @@ def run_tasks(tasks: list[Task], backend: str = "local", address: str | None = N
         if result is not None:
             outcomes[k] = Outcome(task.name, Path(task.folder), result=result)
     todo = [k for k in range(len(tasks)) if k not in outcomes]
+    pending = [replace(tasks[k], folder=Path(tasks[k].folder).resolve()) for k in todo]
     run = _run_on_ray if backend == "ray" and todo else _run_here
     with ExitStack() as stack:
         if run is _run_on_ray:
@@ -138,7 +140,7 @@ def run_tasks(tasks: list[Task], backend: str = "local", address: str | None = N
             stack.enter_context(session(address, workers))
         bar = TaskBar(len(tasks), len(outcomes), progress)
         stack.callback(bar.close)
-        for k, outcome in run([tasks[k] for k in todo], bar.set_running):
+        for k, outcome in run(pending, bar.set_running):
             outcomes[todo[k]] = outcome
             bar.add(outcome)
     return [outcomes[k] for k in range(len(tasks))]
@@ -159,8 +161,9 @@ def _run_on_ray(tasks, set_running):
 
     for k, value in imap_unordered(run_task, tasks, set_running):
         if isinstance(value, BaseException):
-            value = Outcome(tasks[k].name, Path(tasks[k].folder),
-                            error=f"worker lost: {str(value).splitlines()[0]}")
+            detail = str(value).strip().splitlines()
+            value = Outcome(tasks[k].name, Path(tasks[k].folder), error="worker lost: "
+                            + (detail[0] if detail else type(value).__name__))
         yield k, value
 
 
