@@ -13,7 +13,7 @@ export SDL_VIDEODRIVER ?= dummy
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[test,crowd]"
+	$(PY) -m pip install --quiet -e ".[test,crowd,ray]"
 	touch $@
 
 # CP2K (reference data for the water model) comes from Debian.

@@ -12,30 +12,11 @@ import os
 import sys
 
 from autoparticles.commands import COUNT, POSITIVE, SEED, command, group
+from autoparticles.threads import limit_threads
 
 SYSTEMS = {"drive": "autoparticles.driving.cli", "water": "autoparticles.molecular.cli",
            "oscillators": "autoparticles.oscillators.cli", "crowd": "autoparticles.crowd.cli"}
 """Command group -> the system module that adds its sub-commands (`add_commands(sub)`)."""
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                    "NUMBA_NUM_THREADS")
-
-
-def limit_threads(threads: int) -> None:
-    """Thread pools of OpenMP, MKL, OpenBLAS, numba and torch (and CP2K's) to `threads`: the
-    variables are read when those libraries load, which the commands do later; OpenBLAS,
-    already loaded by numpy, is told directly."""
-    import ctypes
-    import glob
-
-    import numpy
-
-    for name in THREAD_VARIABLES:
-        os.environ[name] = str(threads)
-    for path in glob.glob(os.path.dirname(numpy.__file__) + ".libs/*openblas*"):
-        library = ctypes.CDLL(path)
-        for symbol in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads"):
-            if hasattr(library, symbol):
-                getattr(library, symbol)(threads)
 
 
 def _demo(args) -> int:

@@ -7,6 +7,8 @@ import math
 import os
 from pathlib import Path
 
+from autoparticles.tasks import BACKENDS
+
 THREADS_VARIABLE = "AUTOPARTICLES_THREADS"
 """Environment variable with the default of every command's --threads (else 1)."""
 
@@ -85,3 +87,26 @@ def add_config_options(parser, what: str = "settings", example: str = "n_particl
     parser.add_argument("--config", default=None, help=f"TOML or JSON file of {what} fields")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help=f"override a config field (repeatable), e.g. --set {example}")
+
+
+def add_backend_options(parser) -> None:
+    """--backend, --address and --workers of a command made of independent tasks."""
+    parser.add_argument("--backend", choices=BACKENDS, default="local",
+                        help="local: the tasks run here one after another; ray: spread over "
+                             "Ray workers, one CPU each (pip install -e \".[ray]\")")
+    parser.add_argument("--address", default=None, metavar="ADDR",
+                        help="with --backend ray: a running Ray cluster, HOST:PORT or auto "
+                             "(default: start a local Ray instance)")
+    parser.add_argument("--workers", type=COUNT, default=None, metavar="K",
+                        help="with --backend ray: CPUs of the local Ray instance, one task on "
+                             "each (default: all of this machine's)")
+
+
+def backend_options(args) -> dict:
+    """{backend, address, workers} of the parsed options, checked together."""
+    if args.backend == "local" and (args.address is not None or args.workers is not None):
+        raise ValueError("--address and --workers need --backend ray")
+    if args.address is not None and args.workers is not None:
+        raise ValueError("--workers sizes a local Ray instance; the cluster at --address "
+                         "brings its own workers")
+    return {"backend": args.backend, "address": args.address, "workers": args.workers}

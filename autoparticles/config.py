@@ -189,6 +189,21 @@ def parse_sets(pairs) -> dict:
     return values
 
 
+def parse_grid(pairs) -> dict[str, list[str]]:
+    """{key: [text, ...]} from `key=v1,v2,...` strings: the values of a grid over settings
+    (coerced later by the dataclass); a key given twice or an empty value is an error."""
+    grid = {}
+    for pair in pairs:
+        (key, text), = parse_sets([pair]).items()
+        values = [value.strip() for value in text.split(",")]
+        if key in grid:
+            raise ConfigError(f"--set {key} is given twice; list its values once: {key}=v1,v2")
+        if not all(values):
+            raise ConfigError(f"--set {key}= has an empty value in {text!r}")
+        grid[key] = values
+    return grid
+
+
 def resolve(cls, config_file=None, sets=(), flags: dict | None = None):
     """Settings from, in rising precedence: the defaults, `config_file`, `--set` pairs and the
     flags that are not None."""

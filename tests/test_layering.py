@@ -9,7 +9,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "autoparticles"
 
 SYSTEMS = {"driving", "molecular", "oscillators", "crowd"}
 SHARED = {"config": {"files"}, "exports": set(), "files": set(), "loop": set(),
-          "invariants": {"exports"}, "render": {"invariants"}, "commands": {"render"},
+          "threads": set(), "tasks": {"files", "threads", "ray_backend"}, "ray_backend": set(),
+          "stats": set(),
+          "invariants": {"exports"}, "render": {"invariants"}, "commands": {"render", "tasks"},
           "envs": {"exports", "loop", "invariants", "render"},
           "agents": {"exports", "config", "files", "invariants"},
           "bench": {"invariants"}}
@@ -19,7 +21,8 @@ SHARED = {"config": {"files"}, "exports": set(), "files": set(), "loop": set(),
 ALLOWED = {
     **SHARED,
     "driving": set(SHARED),
-    "molecular": {"agents", "invariants", "commands", "config", "exports", "files", "render"},
+    "molecular": {"agents", "invariants", "commands", "config", "exports", "files", "render",
+                  "stats", "tasks"},
     "oscillators": {"commands", "config", "exports", "files", "loop", "render"},
     "crowd": {"commands", "config", "exports", "files", "driving", "loop"},
     "cli": set(SHARED) | SYSTEMS | {"demo"},
@@ -27,7 +30,7 @@ ALLOWED = {
     "__init__": {"envs"},
 }
 HEAVY = {"pygame": {"render"}, "torch": {"agents"},
-         "stable_baselines3": {"agents", "envs", "driving"}}
+         "stable_baselines3": {"agents", "envs", "driving"}, "ray": {"ray_backend"}}
 
 
 def part_of(path: Path) -> str:
@@ -143,7 +146,7 @@ def test_import_is_light():
     import subprocess
     import sys
 
-    code = "import sys, autoparticles; print(sorted(m for m in ('torch', 'pygame', 'stable_baselines3') if m in sys.modules))"
+    code = "import sys, autoparticles; print(sorted(m for m in ('torch', 'pygame', 'stable_baselines3', 'ray') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

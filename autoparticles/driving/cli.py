@@ -6,7 +6,8 @@ mirror a settings field take their defaults from the dataclass (`config.add_flag
 from pathlib import Path
 
 from autoparticles.agents.sb3 import TrainSettings
-from autoparticles.commands import COUNT, SEED, add_config_options, claim_record, command, group
+from autoparticles.commands import (COUNT, SEED, add_backend_options, add_config_options,
+                                   backend_options, claim_record, command, group)
 from autoparticles.config import add_flags, resolve
 from autoparticles.driving.config import DrivingConfig
 
@@ -59,10 +60,24 @@ def _drive_compare(args) -> int:
 
     outcome = run_comparison(args.out, seeds=args.seeds, steps=args.steps,
                              ablation_steps=args.ablation_steps, ablation_seeds=args.ablation_seeds,
-                             episodes=args.episodes, base=_config(args))
+                             episodes=args.episodes, base=_config(args), **backend_options(args))
     print(outcome["summary"])
     print(f"wrote {args.out}/results.csv, summary.md, learning_curves.png, "
           "speed_vs_collisions.png, config.json, train.json")
+    return 0
+
+
+def _drive_sweep(args) -> int:
+    from autoparticles.config import parse_grid
+    from autoparticles.driving.sweep import run_sweep
+
+    base = resolve(DrivingConfig, args.config)
+    outcome = run_sweep(args.out, parse_grid(args.set), seeds=args.seeds, episodes=args.episodes,
+                        base=base, learner=TrainSettings(steps=args.steps),
+                        **backend_options(args))
+    print(outcome["summary"])
+    print(f"wrote {args.out}/results.csv, summary.md, learning_curves.png, config.json, "
+          "train.json")
     return 0
 
 
@@ -118,3 +133,17 @@ def add_commands(sub) -> None:
     cmp.add_argument("--episodes", type=COUNT, default=2, help="evaluation episodes per world")
     cmp.add_argument("--out", default="runs/compare", help="output folder; rerun to resume")
     add_config_options(cmp, "DrivingConfig")
+    add_backend_options(cmp)
+    sweep = command(dsub, "sweep", _drive_sweep, "train and evaluate a grid of settings × seeds",
+                    resumable=True)
+    sweep.add_argument("--config", default=None, help="TOML or JSON file of DrivingConfig "
+                       "fields: the base of every point")
+    sweep.add_argument("--set", action="append", default=[], metavar="KEY=V1,V2",
+                       help="a grid axis over a DrivingConfig or TrainSettings key (repeatable), "
+                            "e.g. --set n_particles=16,32 --set learning_rate=1e-3,3e-4")
+    sweep.add_argument("--seeds", type=COUNT, default=3, help="seeds per point")
+    sweep.add_argument("--steps", type=COUNT, default=200_000,
+                       help="particle-steps per training (or a grid axis: --set steps=...)")
+    sweep.add_argument("--episodes", type=COUNT, default=2, help="evaluation episodes per task")
+    sweep.add_argument("--out", default="runs/sweep", help="output folder; rerun to resume")
+    add_backend_options(sweep)

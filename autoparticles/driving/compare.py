@@ -18,6 +18,7 @@ from autoparticles.driving.agent import POLICIES, heuristic, load_model_policy
 from autoparticles.driving.analysis import evaluate
 from autoparticles.driving.config import DrivingConfig
 from autoparticles.driving.learn import train
+from autoparticles.tasks import Task, failures, run_tasks
 
 MAIN_VARIANTS = {
     "invariants (4)": {},
@@ -65,51 +66,89 @@ def _parameters(model_path: Path) -> int:
 
 def run_comparison(out, seeds: int = 5, steps: int = 2_000_000, ablation_steps: int = 500_000,
                    ablation_seeds: int = 3, episodes: int = 2, base: DrivingConfig | None = None,
-                   learner: TrainSettings | None = None, progress: bool = True) -> dict:
+                   learner: TrainSettings | None = None, progress: bool = True,
+                   backend: str = "local", address: str | None = None,
+                   workers: int | None = None) -> dict:
     """Train and evaluate the main variants (`seeds` × `steps`) and the ablations
     (`ablation_seeds` × `ablation_steps`; 0 skips them); writes results.csv, summary.md,
     learning_curves.png and speed_vs_collisions.png. `learner`: the settings every training
-    starts from (steps and seed are set per run). The folder keeps the resolved `config.json`
-    and `train.json`; re-running resumes: finished trainings are reused."""
+    starts from (steps and seed are set per run). Every (variant, seed) and every baseline is
+    one task (`tasks.run_tasks` on `backend`) with its own folder; the folder keeps the
+    resolved `config.json` and `train.json`; re-running resumes: finished tasks are reused."""
     base = base or DrivingConfig()
     learner = learner or TrainSettings()
     out = claim_folder(out, {"config": base, "train": learner})
     plan = [(name, change, seeds, steps) for name, change in MAIN_VARIANTS.items()]
     if ablation_seeds and ablation_steps:
         plan += [(name, change, ablation_seeds, ablation_steps) for name, change in ABLATIONS.items()]
-    rows, curves = [], []
-    for name, change, n_seeds, n_steps in plan:
-        config = dataclasses.replace(base, **change)
-        for seed in range(n_seeds):
-            folder = out / _slug(name) / f"seed{seed}"
-            model = train(config, dataclasses.replace(learner, steps=n_steps, seed=seed),
-                          folder, progress)
-            curve = load_progress(folder).assign(variant=name, seed=seed)
-            curves.append(curve)
-            common = {"variant": name, "seed": seed, "sees": f"{config.obs_dim} input{'s' if config.obs_dim > 1 else ''}, learned",
-                      "training_steps": n_steps, "parameters": _parameters(model),
-                      "steps_to_10pct": steps_to_target(curve)}
-            rows += _transfer_rows(load_model_policy(model, config), config, base, episodes,
-                                   1000 + seed, common)
-    for name, sees in BASELINES.items():
-        common = {"variant": name, "seed": 0, "sees": sees, "training_steps": 0, "parameters": 0,
-                  "steps_to_10pct": float("nan")}
-        rows += _transfer_rows(heuristic(name, base), base, base, episodes, 1000, common)
-    results = pd.DataFrame(rows)
-    results["relative_collision_rate"] = results.collision_rate / results.ballistic_rate_theory
-    results.to_csv(out / "results.csv", index=False)
-    plot_learning_curves(pd.concat(curves, ignore_index=True), out / "learning_curves.png")
+    tasks = [Task(f"{_slug(name)}/seed{seed}", out / _slug(name) / f"seed{seed}",
+                  train_and_evaluate,
+                  {"variant": name, "config": dataclasses.replace(base, **change),
+                   "learner": dataclasses.replace(learner, steps=n_steps, seed=seed),
+                   "base": base, "episodes": episodes},
+                  {"variant": name, "seed": seed, "steps": n_steps, "episodes": episodes})
+             for name, change, n_seeds, n_steps in plan for seed in range(n_seeds)]
+    tasks += [Task(_slug(name), out / _slug(name), evaluate_baseline,
+                   {"name": name, "base": base, "episodes": episodes},
+                   {"variant": name, "episodes": episodes}) for name in BASELINES]
+    results = gather(tasks, out, backend, address, workers, progress)
     plot_speed_vs_collisions(results, base, out / "speed_vs_collisions.png")
     text = summary_markdown(results, base)
     (out / "summary.md").write_text(text)
     return {"results": results, "summary": text}
 
 
+def gather(tasks: list[Task], out: Path, backend: str, address: str | None,
+           workers: int | None, progress: bool) -> pd.DataFrame:
+    """Run the tasks of train_and_evaluate / evaluate_baseline (`tasks.run_tasks`; failed ones
+    raise, the finished ones stay); their rows with the relative collision rate, also written
+    to out/results.csv, and out/learning_curves.png of the trained ones."""
+    outcomes = run_tasks(tasks, backend, address, workers, progress)
+    if error := failures(outcomes, out):
+        raise error
+    results = pd.DataFrame([row for o in outcomes for row in o.result["rows"]])
+    results["relative_collision_rate"] = results.collision_rate / results.ballistic_rate_theory
+    results.to_csv(out / "results.csv", index=False)
+    plot_learning_curves(learning_curves(outcomes), out / "learning_curves.png")
+    return results
+
+
+def train_and_evaluate(folder, variant: str, config: DrivingConfig, learner: TrainSettings,
+                       base: DrivingConfig, episodes: int, worlds=TRANSFER) -> dict:
+    """One task: train `config` with `learner` in `folder` (resumed if started), then
+    evaluate the model in `worlds` ((N, box multiple of base) pairs; episode seeds from 1000 +
+    learner.seed). Returns {"rows": metrics per world, "curve": the progress log's columns}."""
+    model = train(config, learner, folder, progress=False)
+    curve = load_progress(folder)
+    common = {"variant": variant, "seed": learner.seed,
+              "sees": f"{config.obs_dim} input{'s' if config.obs_dim > 1 else ''}, learned",
+              "training_steps": learner.steps, "parameters": _parameters(model),
+              "steps_to_10pct": steps_to_target(curve)}
+    rows = _transfer_rows(load_model_policy(model, config), config, base, episodes,
+                          1000 + learner.seed, common, worlds)
+    return {"rows": rows, "curve": curve.to_dict(orient="list")}
+
+
+def evaluate_baseline(folder, name: str, base: DrivingConfig, episodes: int) -> dict:
+    """One task: the built-in policy `name` in every world of TRANSFER; {"rows": ...}."""
+    common = {"variant": name, "seed": 0, "sees": BASELINES[name], "training_steps": 0,
+              "parameters": 0, "steps_to_10pct": float("nan")}
+    return {"rows": _transfer_rows(heuristic(name, base), base, base, episodes, 1000, common)}
+
+
+def learning_curves(outcomes) -> pd.DataFrame:
+    """The progress logs of the trained tasks' outcomes, with their variant and seed."""
+    return pd.concat([pd.DataFrame(o.result["curve"]).assign(variant=first["variant"],
+                                                             seed=first["seed"])
+                      for o in outcomes if "curve" in o.result
+                      for first in o.result["rows"][:1]], ignore_index=True)
+
+
 def _transfer_rows(policy, config: DrivingConfig, base: DrivingConfig, episodes: int, seed: int,
-                   common: dict) -> list[dict]:
-    """One row of metrics per world of TRANSFER (the policy's config at that N and box)."""
+                   common: dict, worlds=TRANSFER) -> list[dict]:
+    """One row of metrics per world of `worlds` (the policy's config at that N and box)."""
     rows = []
-    for n, scale in TRANSFER:
+    for n, scale in worlds:
         world = dataclasses.replace(config, n_particles=n, box=base.box * scale)
         metrics = evaluate(policy, world, episodes, seed=seed)
         rows.append({**common, "world": _world_label(n, scale, base), "n_particles": n,

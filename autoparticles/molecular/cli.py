@@ -6,7 +6,8 @@ settings beside their outputs."""
 
 from pathlib import Path
 
-from autoparticles.commands import COUNT, add_config_options, claim, claim_record, command, group
+from autoparticles.commands import (COUNT, add_backend_options, add_config_options,
+                                   backend_options, claim, claim_record, command, group)
 from autoparticles.config import add_flags
 
 
@@ -126,6 +127,19 @@ def _water_validate(args) -> int:
     return 0 if table.passed.all() else 1
 
 
+def _water_ensemble(args) -> int:
+    from autoparticles.molecular.config import RunSettings
+    from autoparticles.molecular.ensemble import print_summary, run_ensemble
+
+    model, data, settings = _water_model(args), _load_data(args.data), _resolve(args, RunSettings)
+    names = {"model": str(args.model or "shipped"), "data": str(args.data or "shipped")}
+    outcome = run_ensemble(args.out, model, data, settings, args.replicas, names,
+                           **backend_options(args))
+    print(print_summary(outcome["table"]))
+    print(f"wrote {args.out}/ensemble.md, .csv, .json, .png and {SETTINGS}")
+    return 0 if (outcome["table"].passing == outcome["table"].replicas).all() else 1
+
+
 def _water_watch(args) -> int:
     from autoparticles.molecular.watch import watch_water
 
@@ -198,6 +212,16 @@ def add_commands(sub) -> None:
     _add_simulation_options(val)
     val.add_argument("--out", default="runs/water-validation", help="report folder")
     val.add_argument("--json", action="store_true", help="also print the table as JSON")
+
+    ens = command(wsub, "ensemble", _water_ensemble,
+                  "independent replicas vs the CP2K reference: mean ± standard error",
+                  resumable=True)
+    _add_simulation_options(ens)
+    ens.add_argument("--replicas", type=COUNT, default=4,
+                     help="replicas, each from its own reference frame and velocity seed")
+    ens.add_argument("--out", default="runs/water-ensemble",
+                     help="report folder (one sub-folder per replica); rerun to resume")
+    add_backend_options(ens)
 
     wwatch = command(wsub, "watch", _water_watch, "replay a trajectory or run a model live",
                       writes=True)
