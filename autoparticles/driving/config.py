@@ -74,6 +74,10 @@ class DrivingConfig(Settings):
     is the weight of the README's results. 0 turns it off."""
     reward_collision: float = setting(10.0, finite)
     """c_col, penalty per collision onset."""
+    reward_overlap: float = setting(0.0, finite)
+    """c_ov, weight of the overlap penalty Σ (overlap / radius) dt over the bodies and walls a
+    particle overlaps each step: with `collision = "hard"` a sustained push costs every step,
+    not only at its onset (0: off, the default; the crowd's pedestrians train with it)."""
     reward_effort: float = setting(0.01, finite)
     """c_a, weight of (|a_int|/a_max)² dt."""
     episode_steps: int = setting(500, positive)

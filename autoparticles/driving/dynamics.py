@@ -80,15 +80,16 @@ def wrap(x, i, box):
 
 @numba.njit(cache=True)
 def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, mode, counts,
-               pair_counts):
+               pair_counts, depth):
     """Count overlap onsets: pairs closer than R_i + R_j now whose key i*N + j (i < j) is not
     in the sorted `previous`. Adds 1 to counts[i] and counts[j] per onset and to
     pair_counts[g_i, g_j] (and [g_j, g_i]) of their groups. Rows >= n_moving are obstacles:
     a disk overlapping one is pushed out to touch it and loses its velocity into it. mode 1
     (elastic) swaps the normal velocity components of overlapping, approaching moving pairs;
     mode 2 (hard) moves both apart by half the overlap each and gives both their mean normal
-    velocity (a perfectly inelastic contact); 0 (ghost) lets them pass. Returns the sorted
-    keys of the pairs overlapping now."""
+    velocity (a perfectly inelastic contact); 0 (ghost) lets them pass. Adds each overlap
+    R_i + R_j − |r| over the radius to depth[i] and depth[j]. Returns the sorted keys of the
+    pairs overlapping now."""
     n = x.shape[0]
     keys = np.empty(max(1, indices.shape[0] // 2), dtype=np.int64)
     m = 0
@@ -106,6 +107,9 @@ def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, mo
             key = i * n + j
             keys[m] = key
             m += 1
+            overlap = contact - np.sqrt(d2)
+            depth[i] += overlap / radii[i]
+            depth[j] += overlap / radii[j]
             slot = np.searchsorted(previous, key)
             if slot == previous.shape[0] or previous[slot] != key:
                 counts[i] += 1

@@ -276,7 +276,8 @@ class DrivingWorld:
         if self._overlaps is None:  # a new state: overlaps present now are not onsets
             self._overlaps = np.zeros(0, dtype=np.int64)
             self._overlaps = self._collide(np.zeros(self.n_total, dtype=np.int64), 0,
-                                           np.zeros((len(self.scene.groups),) * 2, np.int64))
+                                           np.zeros((len(self.scene.groups),) * 2, np.int64),
+                                           np.zeros(self.n_total))
 
     def observe(self) -> np.ndarray:
         """(M, obs_dim) observations of the current state."""
@@ -335,11 +336,11 @@ class DrivingWorld:
                        self._contact, self.particles.a_max, v_scale, self.particles)
 
     # ------------------------------------------------------------------ step
-    def _collide(self, counts, mode: int, pair_counts) -> np.ndarray:
+    def _collide(self, counts, mode: int, pair_counts, depth) -> np.ndarray:
         p = self.particles
         return dynamics.collisions(self._x, self._v, self._box, self._nlist.indptr,
                                    self._nlist.indices, p.radius, self.n_particles, p.group,
-                                   self._overlaps, mode, counts, pair_counts)
+                                   self._overlaps, mode, counts, pair_counts, depth)
 
     def _place_free(self, i: int, index: int) -> None:
         """Move particle i of type `index` to a free random point of its spawn region."""
@@ -414,11 +415,14 @@ class DrivingWorld:
         deepest = 0.0
         self._nlist.update(self._x)
         pair_counts = np.zeros((len(self.scene.groups),) * 2, dtype=np.int64)
-        self._overlaps = self._collide(counts, CONTACT_MODES.get(c.collision, 0), pair_counts)
+        depth = np.zeros(self.n_total)
+        self._overlaps = self._collide(counts, CONTACT_MODES.get(c.collision, 0), pair_counts,
+                                       depth)
+        depth = depth[:m]
         if len(self._segments):  # last: no push between bodies may put one into a wall
             self._wall_keys, deepest = push_out_of_walls(
                 self._x, self._v, p.radius, self._segments, self._size, self._periodic, m,
-                self._wall_keys, wall_counts)
+                self._wall_keys, wall_counts, depth)
             self._x[:m] = np.mod(self._x[:m], self._box)
         counts = counts[:m]
         v = self._v[:m]
@@ -439,7 +443,8 @@ class DrivingWorld:
         terms = {"reward_speed": c.reward_speed * paid * c.dt,
                  "reward_overspeed": -c.reward_overspeed * excess * c.dt,
                  "reward_collision": -c.reward_collision * (counts + wall_counts),
-                 "reward_effort": -c.reward_effort * effort * c.dt}
+                 "reward_effort": -c.reward_effort * effort * c.dt,
+                 "reward_overlap": -c.reward_overlap * depth * c.dt}
         rewards = sum(terms.values())
         self.steps += 1
         info = {**terms, "collisions": counts, "wall_collisions": wall_counts,

@@ -125,11 +125,12 @@ def wall_invariants(positions, velocities, radii, segments, box, periodic=(False
 
 
 @numba.njit(cache=True)
-def push_out_of_walls(x, v, radii, segments, box, periodic, n_moving, previous, counts):
+def push_out_of_walls(x, v, radii, segments, box, periodic, n_moving, previous, counts, depth):
     """Hard walls: a disk closer to a segment than its radius is moved out along the normal
     to touch it and loses its velocity into the wall. Counts onsets (pairs i*S + s not in the
-    sorted `previous`) into counts[i]; returns the sorted keys of the contacts now and the
-    deepest overlap seen, as a fraction of the radius."""
+    sorted `previous`) into counts[i] and adds each overlap, over the radius, to depth[i];
+    returns the sorted keys of the contacts now and the deepest overlap seen, as a fraction
+    of the radius."""
     n_seg = segments.shape[0]
     keys = np.empty(max(1, n_moving * min(n_seg, 4)), dtype=np.int64)
     m, deepest = 0, 0.0
@@ -140,6 +141,7 @@ def push_out_of_walls(x, v, radii, segments, box, periodic, n_moving, previous, 
             if dist >= radii[i]:
                 continue
             deepest = max(deepest, 1.0 - dist / radii[i])
+            depth[i] += 1.0 - dist / radii[i]
             key = i * n_seg + s
             if m == keys.shape[0]:
                 keys = np.concatenate((keys, np.empty_like(keys)))
