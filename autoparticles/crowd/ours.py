@@ -56,6 +56,7 @@ def world_config(scene: Scene, starts: Starts):
         count = int(np.sum(starts.goal == g))
         if not count:
             continue
+        placed = tuple(map(tuple, (starts.positions[starts.goal == g] - offset).tolist()))
         goal = shifted(scene.goals[g].bounds)
         if periodic:  # walk on around the ring towards the goal's end
             heading = "east" if goal[0] > geometry.size[0] / 2 else "west"
@@ -66,7 +67,7 @@ def world_config(scene: Scene, starts: Starts):
             kind = dict(heading="goal", goal=inside, leave=True)
         types.append(ParticleType(name=f"pedestrian_{g}", group="pedestrian", count=count,
                                   radius=radius, v0=SPEED, v_max=2 * SPEED,
-                                  a_max=2 * LENGTH / TIME**2, **kind))
+                                  a_max=2 * LENGTH / TIME**2, positions=placed, **kind))
     driving = DrivingScene(scene.name, geometry, tuple(types), f"crowd {scene.name}")
     config = DrivingConfig(dt=0.1 * TIME, tau=TIME, sensing=5 * LENGTH, tau0=2 * TIME,
                            collision="hard", episode_steps=10**9)
@@ -81,9 +82,8 @@ def run_ours(policy: str, scene: Scene, starts: Starts, seed: int) -> Trajectory
     from autoparticles.loop import Run
 
     config, offset = world_config(scene, starts)
-    world = config.make_world(seed)
+    world = config.make_world(seed)  # at the crowd's starts, type by type (goal by goal)
     order = np.concatenate([np.nonzero(starts.goal == g)[0] for g in range(len(scene.goals))])
-    world.positions = starts.positions[order] - offset
     world.particles.v0[:] = starts.v0[order]
     world.velocities = world.particles.v0[:, None] * world.headings
     world.observe()

@@ -110,7 +110,7 @@ def placed_sites(scene: Scene, rng: np.random.Generator) -> dict[int, np.ndarray
         if t.count > len(options):
             raise ConfigError(f"{scene.where} [[types]] {t.name!r}: count = {t.count} particles of "
                               f"radius {t.radius:g} do not fit their spawn region "
-                              f"{[x1, y1, x2, y2]} (at most {len(options)})")
+                              f"{[float(v) for v in (x1, y1, x2, y2)]} (at most {len(options)})")
         chosen = rng.choice(options, size=t.count, replace=False)
         taken[chosen] = True
         slack = side - 2 * t.radius
