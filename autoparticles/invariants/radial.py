@@ -81,13 +81,20 @@ class BasisTable:
     slopes: np.ndarray
 
 
+def basis_values(basis: "RadialBasis", distances) -> tuple[np.ndarray, np.ndarray]:
+    """(values, slopes), each (K, nb): h_n(d) = g_n(d) f_c(d) and dh_n/dd, evaluated exactly
+    at distances (K,) [Å] (zero at and beyond the cutoff)."""
+    grid = np.ascontiguousarray(distances, dtype=np.float64)
+    values = np.empty((len(grid), basis.size))
+    slopes = np.empty_like(values)
+    _exact_rows(KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff, grid, values, slopes)
+    return values, slopes
+
+
 def _build_table(basis: "RadialBasis") -> BasisTable:
     count = int(np.ceil((basis.cutoff - TABLE_START) / TABLE_STEP))
     step = (basis.cutoff - TABLE_START) / count
-    grid = TABLE_START + step * np.arange(count + 1)
-    values = np.empty((count + 1, basis.size))
-    slopes = np.empty_like(values)
-    _exact_rows(KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff, grid, values, slopes)
+    values, slopes = basis_values(basis, TABLE_START + step * np.arange(count + 1))
     return BasisTable(TABLE_START, step, values, slopes)
 
 
