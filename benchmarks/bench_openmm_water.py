@@ -3,7 +3,7 @@
     python benchmarks/bench_openmm_water.py [--molecules 64 512 4096] [--threads 1 2] [--seconds 20]
 
 Both run the shipped model (conservative, Nosé–Hoover chain, 300 K, 0.5 fs) from the same
-random box; OpenMM on its CPU platform with 1 and 2 threads (molecular/openmm_system.py).
+box: the peers' random 64-molecule box, tiled k × k × k for 64·k³ molecules; OpenMM on its CPU platform with 1 and 2 threads (molecular/openmm_system.py).
 Each size is timed for at least --seconds (and at least 2 steps) after one warm-up step;
 OpenMM's System and Context set-up is timed apart. Prints steps/s and writes CSV.
 """
@@ -21,6 +21,24 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 from bench_peers_water import water_box  # noqa: E402  (same folder: same boxes as the peers)
 
+BASE = 64
+"""Molecules of the random box that larger ones tile (random placement is O(N²))."""
+
+
+def tiled_box(molecules):
+    """(WaterBox, masses) of BASE·k³ molecules: the peers' random BASE box repeated k times
+    per axis (atoms still ordered O, H, H per molecule)."""
+    from autoparticles.molecular.box import WaterBox
+
+    k = round((molecules / BASE) ** (1 / 3))
+    if BASE * k**3 != molecules:
+        raise SystemExit(f"--molecules must be {BASE}·k³ (64, 512, 4096, 32768, …), got {molecules}")
+    box, masses = water_box(BASE)
+    shifts = np.stack(np.meshgrid(*[np.arange(k)] * 3, indexing="ij"), -1).reshape(-1, 1, 3)
+    positions = (box.positions[None] + shifts * box.box).reshape(-1, 3)
+    return (WaterBox(positions, np.tile(box.numbers, k**3), box.box * k),
+            np.tile(masses, k**3))
+
 
 def rate(step, seconds: float) -> float:
     """Steps/s of step(n), timed for at least `seconds` and 2 steps after one warm-up step."""
@@ -35,7 +53,7 @@ def rate(step, seconds: float) -> float:
 def ours(model, molecules, seconds, settings):
     from autoparticles.molecular.world import Simulation, maxwell_boltzmann
 
-    box, masses = water_box(molecules)
+    box, masses = tiled_box(molecules)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
     sim = Simulation(model, box.positions, v, box.numbers, masses, box.box, settings)
 
@@ -49,7 +67,7 @@ def on_openmm(model, molecules, seconds, settings, threads):
     from autoparticles.molecular import openmm_system as omm
     from autoparticles.molecular.world import maxwell_boltzmann
 
-    box, masses = water_box(molecules)
+    box, masses = tiled_box(molecules)
     started = time.perf_counter()
     integrator = omm.integrator(settings)
     context = omm.make_context(omm.model_system(model, box.numbers, masses, box.box), integrator,
