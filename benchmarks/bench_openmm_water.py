@@ -85,7 +85,8 @@ def main():
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--molecules", type=int, nargs="+", default=[64, 512, 4096])
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="OpenMM CPU threads")
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2],
+                        help="OpenMM CPU threads (none: our engine only)")
     parser.add_argument("--seconds", type=float, default=20.0, help="least timing per row [s]")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
