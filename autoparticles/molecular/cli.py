@@ -89,10 +89,10 @@ def _water_model(args):
     return dataclasses.replace(model, mode=args.mode) if getattr(args, "mode", None) else model
 
 
-def _engine(args, model):
+def _engine(args, model, data=None):
     """The Simulation class (or factory) of --engine: ours, or OpenMM on --platform with
     --threads (molecular/openmm_system.py), refused before any output for a model it
-    cannot run."""
+    cannot run (in the box of `data`, if given)."""
     if args.engine == "ours":
         from autoparticles.molecular.world import Simulation
 
@@ -103,7 +103,7 @@ def _engine(args, model):
                                                        require_openmm)
 
     require_openmm()
-    check_exportable(model)
+    check_exportable(model, None if data is None else data.box)
     return partial(OpenMMSimulation, platform=args.platform, threads=args.threads)
 
 
@@ -117,7 +117,7 @@ def _water_run(args) -> int:
         raise ValueError(f"--out names a folder (for traj.extxyz and log.csv), got {out}")
     model, settings = _water_model(args), _resolve(args, RunSettings)
     data = _load_data(args.data) if args.start == "reference" else None
-    simulation = _engine(args, model)
+    simulation = _engine(args, model, data)
     trajectory, log = out / "traj.extxyz", out / "log.csv"
     claim(args, "--out", trajectory, log, out / SETTINGS)
     dump(settings, out / SETTINGS)
@@ -134,7 +134,7 @@ def _water_validate(args) -> int:
     from autoparticles.molecular.validation import print_table, table_json, validate_model
 
     model, data, settings = _water_model(args), _load_data(args.data), _resolve(args, RunSettings)
-    simulation = _engine(args, model)
+    simulation = _engine(args, model, data)
     out = Path(args.out)
     claim(args, "--out", out / "validation.md", out / SETTINGS)
     dump(settings, out / SETTINGS)
