@@ -41,7 +41,7 @@ def test_shipped_model_agrees_with_our_engine_on_reference_frames(reference):
 
     model, d = load_model(), reference
     system = omm.model_system(model, d.numbers, d.masses, d.box)
-    for platform, rtol in (("Reference", 1e-5), ("CPU", 1e-4)):  # CPU: single-precision positions
+    for platform, rtol in (("Reference", 1e-5), ("CPU", 1e-4)):  # CPU: partly single precision
         context = omm.make_context(system, openmm.VerletIntegrator(0.0005), platform)
         for frame in (0, d.n_frames - 1):
             x = d.positions[frame]
