@@ -30,7 +30,8 @@ ALLOWED = {
     "__init__": {"envs"},
 }
 HEAVY = {"pygame": {"render"}, "torch": {"agents"},
-         "stable_baselines3": {"agents", "envs", "driving"}, "ray": {"ray_backend"}}
+         "stable_baselines3": {"agents", "envs", "driving"}, "ray": {"ray_backend"},
+         "openmm": {"molecular"}}
 
 
 def part_of(path: Path) -> str:
@@ -146,7 +147,7 @@ def test_import_is_light():
     import subprocess
     import sys
 
-    code = "import sys, autoparticles; print(sorted(m for m in ('torch', 'pygame', 'stable_baselines3', 'ray') if m in sys.modules))"
+    code = "import sys, autoparticles; print(sorted(m for m in ('torch', 'pygame', 'stable_baselines3', 'ray', 'openmm') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -81,13 +81,20 @@ class BasisTable:
     slopes: np.ndarray
 
 
+def basis_values(basis: "RadialBasis", distances) -> tuple[np.ndarray, np.ndarray]:
+    """(values, slopes), each (K, nb): h_n(d) = g_n(d) f_c(d) and dh_n/dd, evaluated exactly
+    at distances (K,) [Å] (zero at and beyond the cutoff)."""
+    grid = np.ascontiguousarray(distances, dtype=np.float64)
+    values = np.empty((len(grid), basis.size))
+    slopes = np.empty_like(values)
+    _exact_rows(KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff, grid, values, slopes)
+    return values, slopes
+
+
 def _build_table(basis: "RadialBasis") -> BasisTable:
     count = int(np.ceil((basis.cutoff - TABLE_START) / TABLE_STEP))
     step = (basis.cutoff - TABLE_START) / count
-    grid = TABLE_START + step * np.arange(count + 1)
-    values = np.empty((count + 1, basis.size))
-    slopes = np.empty_like(values)
-    _exact_rows(KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff, grid, values, slopes)
+    values, slopes = basis_values(basis, TABLE_START + step * np.arange(count + 1))
     return BasisTable(TABLE_START, step, values, slopes)
 
 
@@ -121,11 +128,11 @@ def _exact_rows(kind, centres, eta, cutoff, grid, values, slopes):
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
 def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, centres, eta,
-                   cutoff, t_start, t_step, t_values, t_slopes, phi, slope, unit):
+                   cutoff, t_start, t_step, t_values, t_slopes, phi, slope, unit, both):
     """φ, per-pair slopes and unit vectors; h_n from the cubic Hermite table (exact below
     t_start). The slope is the exact derivative of the interpolant, so forces stay the
     gradient of the interpolated loss. Each pair is evaluated once (i < j) and written to
-    both of its list entries (serial loop: writing row j is safe)."""
+    its entry (i, j) and, if `both`, to (j, i) too (serial loop: writing row j is safe)."""
     nb = centres.shape[0]
     last = t_values.shape[0] - 1
     phi[:, :] = 0.0
@@ -140,12 +147,14 @@ def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, ce
             rz = minimum_image(x[j, 2] - x[i, 2], box[2])
             d = np.sqrt(rx * rx + ry * ry + rz * rz)
             unit[p, 0], unit[p, 1], unit[p, 2] = rx / d, ry / d, rz / d
-            unit[q, 0], unit[q, 1], unit[q, 2] = -rx / d, -ry / d, -rz / d
+            if both:
+                unit[q, 0], unit[q, 1], unit[q, 2] = -rx / d, -ry / d, -rz / d
             col_i, col_j = species[j] * nb, species[i] * nb
             if d >= cutoff:
                 for n in range(nb):
                     slope[p, n] = 0.0
-                    slope[q, n] = 0.0
+                    if both:
+                        slope[q, n] = 0.0
                 continue
             if d < t_start:
                 for n in range(nb):
@@ -153,7 +162,8 @@ def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, ce
                     phi[i, col_i + n] += h
                     phi[j, col_j + n] += h
                     slope[p, n] = dh
-                    slope[q, n] = dh
+                    if both:
+                        slope[q, n] = dh
                 continue
             t = (d - t_start) / t_step
             k = min(int(t), last - 1)
@@ -170,7 +180,8 @@ def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, ce
                 phi[i, col_i + n] += h
                 phi[j, col_j + n] += h
                 slope[p, n] = dh
-                slope[q, n] = dh
+                if both:
+                    slope[q, n] = dh
 
 
 @dataclass(frozen=True)
@@ -189,9 +200,11 @@ class RadialInvariants:
 
 
 def radial_invariants(positions, species, nlist: NeighbourList, basis: RadialBasis,
-                      n_species: int = 2) -> RadialInvariants:
+                      n_species: int = 2, both_sides: bool = True) -> RadialInvariants:
     """φ for every atom. positions: (N, 3) [Å]; species: (N,) ints in [0, n_species);
-    nlist: an up-to-date 3-D NeighbourList with cutoff >= basis.cutoff."""
+    nlist: an up-to-date 3-D NeighbourList with cutoff >= basis.cutoff. both_sides=False
+    fills slope and unit only at the entries (i, j) with i < j, all `contract_gradient` reads
+    (the others are left undefined)."""
     x, species = check_atoms(positions, species, nlist, basis.cutoff, n_species)
     nb = basis.size
     phi = np.empty((len(x), n_species * nb))
@@ -200,7 +213,8 @@ def radial_invariants(positions, species, nlist: NeighbourList, basis: RadialBas
     table = basis.table()
     _radial_kernel(x, species, n_species, as_kernel_box(nlist.box, 3), nlist.indptr,
                    nlist.indices, nlist.mirror, KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff,
-                   table.start, table.step, table.values, table.slopes, phi, slope, unit)
+                   table.start, table.step, table.values, table.slopes, phi, slope, unit,
+                   both_sides)
     return RadialInvariants(phi, slope, unit, nlist.indptr, nlist.indices, species, n_species)
 
 

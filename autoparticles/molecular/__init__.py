@@ -6,7 +6,7 @@ and its validation against the reference.
 The folder has the shape of every system: config (species, settings), world (integrators,
 the run loop and its observers), agent (the losses, forces, model file), learn (the fit),
 analysis and validation (observables, the table against the reference), watch, cli; plus
-reference/ (CP2K), io, units and box.
+reference/ (CP2K), openmm_system (the model on OpenMM), io, units and box.
 """
 
 from autoparticles.exports import lazy_exports
@@ -24,6 +24,7 @@ _EXPORTS = {
     "Simulation": _M + "world", "simulate": _M + "world",
     "start_from_reference": _M + "world", "start_from_lattice": _M + "world",
     "validate_model": _M + "validation",
+    "model_system": _M + "openmm_system", "OpenMMSimulation": _M + "openmm_system",
 }
 __all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -34,9 +34,11 @@ def basis_neighbour_list(basis: RadialBasis, box) -> NeighbourList:
 
 
 def atom_invariants(positions, species, nlist: NeighbourList, basis: RadialBasis,
-                    angular: AngularBasis | None) -> tuple[RadialInvariants, AngularInvariants | None, np.ndarray]:
-    """(radial, angular or None, values (N, F)): the features the losses read, radial first."""
-    radial = radial_invariants(positions, species, nlist, basis)
+                    angular: AngularBasis | None, both_sides: bool = True
+                    ) -> tuple[RadialInvariants, AngularInvariants | None, np.ndarray]:
+    """(radial, angular or None, values (N, F)): the features the losses read, radial first;
+    both_sides=False: radial slopes only where `contract_gradient` reads them."""
+    radial = radial_invariants(positions, species, nlist, basis, both_sides=both_sides)
     if angular is None:
         return radial, None, radial.values
     three = angular_invariants(positions, species, nlist, angular)
@@ -76,7 +78,8 @@ class WaterModel:
     def evaluate(self, positions, species, nlist: NeighbourList):
         """(losses (N,), forces (N, 3) [eV/Å], invariants (N, F)); nlist is updated here."""
         nlist.update(positions)
-        radial, angular, values = atom_invariants(positions, species, nlist, self.basis, self.angular)
+        radial, angular, values = atom_invariants(positions, species, nlist, self.basis,
+                                                  self.angular, both_sides=False)
         weights = np.empty_like(values)
         losses = np.empty(len(species))
         for s, loss in enumerate(self.species_losses):

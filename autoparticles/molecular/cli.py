@@ -90,6 +90,24 @@ def _water_model(args):
     return dataclasses.replace(model, mode=args.mode) if getattr(args, "mode", None) else model
 
 
+def _engine(args, model, data=None):
+    """The Simulation class (or factory) of --engine: ours, or OpenMM on --platform with
+    --threads (molecular/openmm_system.py), refused before any output for a model it
+    cannot run (in the box of `data`, if given)."""
+    if args.engine == "ours":
+        from autoparticles.molecular.world import Simulation
+
+        return Simulation
+    from functools import partial
+
+    from autoparticles.molecular.openmm_system import (OpenMMSimulation, check_exportable,
+                                                       require_openmm)
+
+    require_openmm()
+    check_exportable(model, None if data is None else data.box)
+    return partial(OpenMMSimulation, platform=args.platform, threads=args.threads)
+
+
 def _water_run(args) -> int:
     from autoparticles.config import dump
     from autoparticles.molecular.config import RunSettings
@@ -100,11 +118,12 @@ def _water_run(args) -> int:
         raise ValueError(f"--out names a folder (for traj.extxyz and log.csv), got {out}")
     model, settings = _water_model(args), _resolve(args, RunSettings)
     data = _load_data(args.data) if args.start == "reference" else None
+    simulation = _engine(args, model, data)
     trajectory, log = out / "traj.extxyz", out / "log.csv"
     claim(args, "--out", trajectory, log, out / SETTINGS)
     dump(settings, out / SETTINGS)
-    traj = simulate(start_simulation(model, data, settings, args.start), trajectory_path=trajectory,
-                    log_path=log)
+    traj = simulate(start_simulation(model, data, settings, args.start, simulation=simulation),
+                    trajectory_path=trajectory, log_path=log)
     print(f"{traj.status}; {traj.steps_per_second:.0f} steps/s; mean T "
           f"{traj.temperatures.mean():.1f} K; wrote {trajectory}, {log} and {out / SETTINGS}")
     return 0 if traj.status == "ok" else 1
@@ -116,10 +135,12 @@ def _water_validate(args) -> int:
     from autoparticles.molecular.validation import print_table, table_json, validate_model
 
     model, data, settings = _water_model(args), _load_data(args.data), _resolve(args, RunSettings)
+    simulation = _engine(args, model, data)
     out = Path(args.out)
     claim(args, "--out", out / "validation.md", out / SETTINGS)
     dump(settings, out / SETTINGS)
-    table, traj = validate_model(model, data, settings, out, progress=not args.json)
+    table, traj = validate_model(model, data, settings, out, progress=not args.json,
+                                 simulation=simulation)
     print(print_table(table))
     print(f"wrote {out}/validation.md, .csv, .json, plots and {SETTINGS}")
     if args.json:
@@ -131,6 +152,9 @@ def _water_ensemble(args) -> int:
     from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.ensemble import print_summary, run_ensemble
 
+    if args.engine != "ours":
+        raise ValueError("water ensemble runs its replicas on our engine; --engine openmm is "
+                         "for water run and water validate")
     model, data, settings = _water_model(args), _load_data(args.data), _resolve(args, RunSettings)
     names = {"model": str(args.model or "shipped"), "data": str(args.data or "shipped")}
     outcome = run_ensemble(args.out, model, data, settings, args.replicas, names,
@@ -168,6 +192,11 @@ def _add_simulation_options(parser) -> None:
     parser.add_argument("--mode", choices=MODES, default=None,
                         help="force mode (default: the model's)")
     add_config_options(parser, "RunSettings")
+    parser.add_argument("--engine", choices=["ours", "openmm"], default="ours",
+                        help="who takes the steps: our engine, or OpenMM (radial conservative "
+                             "models; --threads sets its CPU threads)")
+    parser.add_argument("--platform", choices=["CPU", "Reference"], default="CPU",
+                        help="OpenMM platform (Reference: double precision, slow)")
 
 
 def add_commands(sub) -> None:

@@ -18,7 +18,7 @@ from autoparticles.molecular.analysis import (
 )
 from autoparticles.molecular.config import RunSettings
 from autoparticles.molecular.reference.dataset import ReferenceData
-from autoparticles.molecular.world import simulate, start_simulation, temperature
+from autoparticles.molecular.world import Simulation, simulate, start_simulation, temperature
 
 STABILITY_PS = 100.0
 """The spec's stability requirement."""
@@ -161,10 +161,13 @@ def plot_structure(ref: Structure, learned: Structure, out: Path) -> None:
 
 
 def validate_model(model, data: ReferenceData, settings: RunSettings, out=None,
-                   progress: bool = True, trajectory_path=None, log_path=None):
+                   progress: bool = True, trajectory_path=None, log_path=None,
+                   simulation=Simulation):
     """Run the learned simulation from a reference frame and compare; returns
-    (table, trajectory). Writes the report into `out` when given."""
-    traj = simulate(start_simulation(model, data, settings), trajectory_path=trajectory_path,
+    (table, trajectory). Writes the report into `out` when given. `simulation`: the class
+    (or factory) that runs it (world.start_from_reference)."""
+    sim = start_simulation(model, data, settings, simulation=simulation)
+    traj = simulate(sim, trajectory_path=trajectory_path,
                     log_path=log_path, progress=progress)
     ref = reference_structure(data)
     simulated_ps = (traj.times[-1] - traj.times[0]) / 1000.0 if len(traj.times) > 1 else 0.0
@@ -174,7 +177,8 @@ def validate_model(model, data: ReferenceData, settings: RunSettings, out=None,
         table = add_stability_row(table, simulated_ps, STABILITY_PS, traj.status)
     if out is not None:
         header = (f"# Validation: learned water vs CP2K reference\n\n"
-                  f"{simulated_ps:.1f} ps of learned simulation ({model.mode} mode, "
+                  f"{simulated_ps:.1f} ps of learned simulation ({sim.engine}, "
+                  f"{model.mode} mode, "
                   f"{settings.thermostat}, dt {settings.dt} fs, {traj.steps_per_second:.0f} steps/s); "
                   f"status: {traj.status}.")
         write_report(table, ref, learned, Path(out), header)

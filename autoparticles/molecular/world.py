@@ -132,6 +132,9 @@ class Simulation:
     """State (x, v) of atoms with atomic numbers and a periodic box, driven by a model;
     `attach(fn, interval)` adds an observer fn(sim) called every `interval` steps of `run`."""
 
+    engine = "our engine"
+    """Who takes the steps (reports name it)."""
+
     def __init__(self, model: WaterModel, positions, velocities, numbers, masses, box,
                  settings: RunSettings = RunSettings()):
         self.model, self.settings = model, settings
@@ -335,15 +338,18 @@ def simulate(sim: Simulation, steps: int | None = None, trajectory_path=None, lo
                       np.array(frames.temperatures), log.rows, status, rate)
 
 
-def start_from_reference(model, data, settings: RunSettings, frame: int = -1) -> Simulation:
-    """Simulation starting at a frame of the reference dataset (its positions and velocities)."""
+def start_from_reference(model, data, settings: RunSettings, frame: int = -1,
+                         simulation=Simulation) -> Simulation:
+    """Simulation starting at a frame of the reference dataset (its positions and velocities);
+    `simulation`: the class (or factory with its arguments) that runs it, e.g. OpenMMSimulation."""
     velocities = data.velocities[frame] if data.velocities is not None else maxwell_boltzmann(
         data.masses, settings.temperature, np.random.default_rng(settings.seed))
-    return Simulation(model, data.positions[frame], velocities, data.numbers, data.masses,
+    return simulation(model, data.positions[frame], velocities, data.numbers, data.masses,
                       data.box, settings)
 
 
-def start_from_lattice(model, molecules: int, settings: RunSettings) -> Simulation:
+def start_from_lattice(model, molecules: int, settings: RunSettings,
+                       simulation=Simulation) -> Simulation:
     """Simulation starting from a random non-overlapping water box at 0.997 g/cm³ with
     Maxwell–Boltzmann velocities."""
     from autoparticles.molecular.box import build_water_box
@@ -351,16 +357,17 @@ def start_from_lattice(model, molecules: int, settings: RunSettings) -> Simulati
     box = build_water_box(molecules, seed=settings.seed)
     m = masses(box.numbers)
     v = maxwell_boltzmann(m, settings.temperature, np.random.default_rng(settings.seed))
-    return Simulation(model, box.positions, v, box.numbers, m, box.box, settings)
+    return simulation(model, box.positions, v, box.numbers, m, box.box, settings)
 
 
 def start_simulation(model, data, settings: RunSettings, start: str = "reference",
-                     molecules: int = 64) -> Simulation:
-    """'reference': from the frame at 70 % of the dataset; 'lattice': from a random box."""
+                     molecules: int = 64, simulation=Simulation) -> Simulation:
+    """'reference': from the frame at 70 % of the dataset; 'lattice': from a random box;
+    `simulation` as in `start_from_reference`."""
     if start == "reference":
         if data is None:
             raise ValueError("--start reference needs a reference dataset")
-        return start_from_reference(model, data, settings, frame=int(0.7 * data.n_frames))
+        return start_from_reference(model, data, settings, int(0.7 * data.n_frames), simulation)
     if start == "lattice":
-        return start_from_lattice(model, molecules, settings)
+        return start_from_lattice(model, molecules, settings, simulation)
     raise ValueError(f"start must be 'reference' or 'lattice', got {start!r}")

@@ -92,3 +92,15 @@ def test_bad_input():
         radial_invariants(x, species[:-1], NeighbourList(4.0, edge, dim=3), basis)
     with pytest.raises(ValueError, match="basis kind"):
         RadialBasis("spline", np.ones(3))
+
+
+@pytest.mark.parametrize("self_only", [False, True])
+def test_one_sided_slopes_give_the_same_values_and_gradient(self_only):
+    basis = BASES["gaussian"]
+    x, species, edge = atoms(3)
+    nlist = helpers.neighbour_list(x, basis.cutoff, edge)
+    both, one = (radial_invariants(x, species, nlist, basis, both_sides=b) for b in (True, False))
+    weights = np.random.default_rng(4).normal(size=both.values.shape)
+    np.testing.assert_array_equal(one.values, both.values)
+    np.testing.assert_array_equal(contract_gradient(one, weights, self_only),
+                                  contract_gradient(both, weights, self_only))

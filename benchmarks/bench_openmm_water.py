@@ -1,0 +1,115 @@
+"""The learned water on OpenMM against our own engine: steps/s for growing boxes.
+
+    python benchmarks/bench_openmm_water.py [--molecules 64 512 4096] [--threads 1 2] [--seconds 20]
+
+Both run the shipped model (conservative, Nosé–Hoover chain, 300 K, 0.5 fs) from the same
+box: the peers' random 64-molecule box, tiled k × k × k for 64·k³ molecules; OpenMM on its CPU platform with 1 and 2 threads (molecular/openmm_system.py).
+Each size is timed for at least --seconds (and at least 2 steps) after one warm-up step;
+OpenMM's System and Context set-up is timed apart. Prints steps/s and writes CSV.
+"""
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+from bench_peers_water import water_box  # noqa: E402  (same folder: same boxes as the peers)
+
+BASE = 64
+"""Molecules of the random box that larger ones tile (random placement is O(N²))."""
+
+
+def tiled_box(molecules):
+    """(WaterBox, masses) of BASE·k³ molecules: the peers' random BASE box repeated k times
+    per axis (atoms still ordered O, H, H per molecule)."""
+    from autoparticles.molecular.box import WaterBox
+
+    k = round((molecules / BASE) ** (1 / 3))
+    if BASE * k**3 != molecules:
+        raise SystemExit(f"--molecules must be {BASE}·k³ (64, 512, 4096, 32768, …), got {molecules}")
+    box, masses = water_box(BASE)
+    shifts = np.stack(np.meshgrid(*[np.arange(k)] * 3, indexing="ij"), -1).reshape(-1, 1, 3)
+    positions = (box.positions[None] + shifts * box.box).reshape(-1, 3)
+    return (WaterBox(positions, np.tile(box.numbers, k**3), box.box * k),
+            np.tile(masses, k**3))
+
+
+def rate(step, seconds: float) -> float:
+    """Steps/s of step(n), timed for at least `seconds` and 2 steps after one warm-up step."""
+    step(1)
+    done, started = 0, time.perf_counter()
+    while done < 2 or time.perf_counter() - started < seconds:
+        step(1)
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+def ours(model, molecules, seconds, settings):
+    from autoparticles.molecular.world import Simulation, maxwell_boltzmann
+
+    box, masses = tiled_box(molecules)
+    v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
+    sim = Simulation(model, box.positions, v, box.numbers, masses, box.box, settings)
+
+    def step(n):
+        for _ in range(n):
+            sim.step()
+    return rate(step, seconds), 0.0
+
+
+def on_openmm(model, molecules, seconds, settings, threads):
+    from autoparticles.molecular import openmm_system as omm
+    from autoparticles.molecular.world import maxwell_boltzmann
+
+    box, masses = tiled_box(molecules)
+    started = time.perf_counter()
+    integrator = omm.integrator(settings)
+    context = omm.make_context(omm.model_system(model, box.numbers, masses, box.box), integrator,
+                               "CPU", threads)
+    context.setPositions(box.positions / omm.NM)
+    v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
+    context.setVelocities(v / omm.VELOCITY_TO_A_PER_FS)
+    setup = time.perf_counter() - started
+    return rate(integrator.step, seconds), setup
+
+
+def main():
+    from autoparticles.molecular.agent import load_model
+    from autoparticles.molecular.config import RunSettings
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--molecules", type=int, nargs="+", default=[64, 512, 4096])
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2],
+                        help="OpenMM CPU threads (none: our engine only)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="least timing per row [s]")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args()
+    model, settings = load_model(), RunSettings()
+    rows = []
+    for molecules in args.molecules:
+        runs = [("autoparticles", lambda: ours(model, molecules, args.seconds, settings))]
+        runs += [(f"OpenMM CPU, {t} thread{'s' * (t > 1)}",
+                  lambda t=t: on_openmm(model, molecules, args.seconds, settings, t))
+                 for t in args.threads]
+        for name, run in runs:
+            per_s, setup = run()
+            rows.append({"engine": name, "molecules": molecules, "steps_per_s": per_s,
+                         "atom_steps_per_s": per_s * 3 * molecules, "setup_s": setup})
+            print(f"{molecules:6d} H2O {name:24s} {per_s:10.3g} steps/s (set-up {setup:.1f} s)",
+                  flush=True)
+    table = pd.DataFrame(rows)
+    ours_rate = table[table.engine == "autoparticles"].set_index("molecules").steps_per_s
+    table["ours_over_this"] = [ours_rate[m] / r for m, r in zip(table.molecules, table.steps_per_s)]
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "openmm_water.csv", index=False)
+    print(f"load: {os.getloadavg()[0]:.2f}\n" + table.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+
+
+if __name__ == "__main__":
+    main()
