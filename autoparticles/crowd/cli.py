@@ -4,6 +4,7 @@ trajectory.txt (PedPy's text format), metrics.json (PedPy analysis) and scene.js
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from autoparticles.commands import COUNT, POSITIVE, SEED, claim, command, group
 
@@ -92,7 +93,8 @@ def _compare(args) -> int:
     for name in args.policies:
         producer(name)
     out = Path(args.out)
-    claim(args, "--out", *(out / name for name in OUTPUTS))
+    # a rerun resumes: the tables and plots are made again from every run under OUT/runs/
+    claim(SimpleNamespace(force=True), "--out", *(out / name for name in OUTPUTS))
     plan = Plan(policies=tuple(args.policies), widths=tuple(args.widths), seeds=args.seeds,
                 agents=args.agents, densities=tuple(args.densities),
                 corridor_seeds=args.corridor_seeds, corridor_duration=args.corridor_duration)

@@ -193,8 +193,10 @@ def test_compare_writes_its_table_and_plots(capsys, tmp_path):
     for name in ("summary.md", "results.csv", "specific_flow.png", "fundamental_diagram.png",
                  "plan.json"):
         assert (tmp_path / name).stat().st_size > 0
-    assert main(argv) == 2 and "--force" in capsys.readouterr().err
-    assert main(argv + ["--force"]) == 0  # the runs themselves are reused
+    runs = sorted(p.stat().st_mtime for p in (tmp_path / "runs").rglob("metrics.json"))
+    assert main(argv + ["--widths", "1.0", "2.0", "1.5"]) == 0  # a rerun resumes and adds
+    again = sorted(p.stat().st_mtime for p in (tmp_path / "runs").rglob("metrics.json"))
+    assert len(again) == len(runs) + 1 and again[:len(runs)] == runs  # finished runs reused
 
 
 def test_public_names_resolve():
