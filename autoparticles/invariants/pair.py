@@ -46,6 +46,14 @@ def time_to_collision(r, u, radius: float) -> np.ndarray:
 
 
 @numba.njit(cache=True, inline="always")
+def separation(x, i, j, box):
+    """Minimum-image r = x_j − x_i (rx, ry) and |r|."""
+    rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+    ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+    return rx, ry, np.sqrt(rx * rx + ry * ry)
+
+
+@numba.njit(cache=True, inline="always")
 def write_features(out, row, col, rx, ry, ux, uy, dist, tau, contact, sensing, vmax, tau0):
     """I1..I4 into out[row, col:col + 4] for separation r, relative velocity u, |r| = dist,
     time to contact tau and the distance `contact` at which the two touch."""
@@ -69,9 +77,7 @@ def _pair_kernel(x, v, box, indptr, indices, radius, sensing, vmax, tau0, rule, 
         best_j[:] = -1
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
-            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
-            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
-            dist = np.sqrt(rx * rx + ry * ry)
+            rx, ry, dist = separation(x, i, j, box)
             if dist >= sensing or dist == 0.0:
                 continue
             if dist < nearest_d or (dist == nearest_d and j < nearest):
@@ -167,9 +173,7 @@ def _group_kernel(x, v, box, indptr, indices, radii, groups, n_groups, sensing, 
         nearest[:] = -1
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
-            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
-            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
-            dist = np.sqrt(rx * rx + ry * ry)
+            rx, ry, dist = separation(x, i, j, box)
             if dist >= sensing or dist == 0.0:
                 continue
             g = groups[j]
