@@ -23,7 +23,7 @@ def runs_cp2k(test):
     """A test of a real CP2K run: skipped without CP2K, marked cp2k and slow."""
     return needs_cp2k(pytest.mark.cp2k(pytest.mark.slow(test)))
 COMMAND = [sys.executable, "-m", "autoparticles.cli", "water", "reference", "--molecules", "8",
-           "--equilibration-ps", "0.01", "--production-ps", "0.05", "--stride", "10",
+           "--equilibration-ps", "0.01", "--production-ps", "0.1", "--stride", "10",
            "--restart-every", "20", "--seed", "3", "--quiet"]
 
 
@@ -43,7 +43,7 @@ def interrupted_then_resumed(tmp_path_factory):
     first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ener = out.parent / "ref-cp2k" / "production" / "segment-000-1.ener"
     deadline = time.monotonic() + 300
-    while ener_step(ener) < 50 and first.poll() is None and time.monotonic() < deadline:
+    while ener_step(ener) < 40 and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert first.poll() is None, "the run ended before it could be interrupted"
     first.send_signal(signal.SIGINT)
@@ -60,8 +60,8 @@ def test_resumed_run_has_every_frame_once(interrupted_then_resumed):
     out, stdout, data = interrupted_then_resumed
     segments = stage_segments(out.parent / "ref-cp2k" / "production")
     assert len(segments) == 2 and segments[1].start_step > 0
-    np.testing.assert_allclose(data.times, np.arange(11) * 5.0)  # steps 0..100 every 10
-    assert data.positions.shape == data.forces.shape == data.velocities.shape == (11, 24, 3)
+    np.testing.assert_allclose(data.times, np.arange(21) * 5.0)  # steps 0..200 every 10
+    assert data.positions.shape == data.forces.shape == data.velocities.shape == (21, 24, 3)
     assert data.metadata["cp2k_version"].startswith("CP2K version")
     assert "Schran" in data.metadata["model"] and data.metadata["stride"] == 10
     assert "g_OO 1st max" in stdout
