@@ -35,10 +35,18 @@ def _closest(px, py, segments, s):
 def _nearest_image(x, i, segments, s, box, periodic, reach):
     """(rx, ry, end) from disk i to the closest point of segment s over periodic images;
     images are tried only for a disk within `reach` of a periodic edge (no image of a
-    point farther inside can come closer than `reach`)."""
+    point farther inside can come closer than `reach`). A segment whose bounding box is
+    farther than `reach` returns a separation of 2·reach (out of range) at once."""
     best_rx, best_ry, best_end, best = 0.0, 0.0, False, np.inf
     near_x = periodic[0] and (x[i, 0] < reach or x[i, 0] > box[0] - reach)
     near_y = periodic[1] and (x[i, 1] < reach or x[i, 1] > box[1] - reach)
+    if not (near_x or near_y):  # farther than reach from the segment's bounding box: out
+        gx = max(min(segments[s, 0], segments[s, 2]) - x[i, 0], 0.0,
+                 x[i, 0] - max(segments[s, 0], segments[s, 2]))
+        gy = max(min(segments[s, 1], segments[s, 3]) - x[i, 1], 0.0,
+                 x[i, 1] - max(segments[s, 1], segments[s, 3]))
+        if gx * gx + gy * gy >= reach * reach:
+            return 2.0 * reach, 0.0, True
     for kx in range(-1, 2):
         if kx != 0 and not near_x:
             continue
