@@ -10,6 +10,7 @@ import pandas as pd
 from autoparticles import config as settings
 from autoparticles.driving.config import DrivingConfig
 from autoparticles.driving.learn import TrainSettings, train
+from tests.signals import default_sigint
 
 SMALL = DrivingConfig(n_particles=8, episode_steps=50)
 CLI = [sys.executable, "-m", "autoparticles.cli"]
@@ -52,7 +53,8 @@ def test_interrupted_training_continues_from_the_checkpoint(tmp_path):
                       "--checkpoint-every", "4096", "--log-every", "512", "--out", str(tmp_path)]
 
     args = command(400_000)
-    first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             preexec_fn=default_sigint)
     deadline = time.monotonic() + 240
     while not (tmp_path / "checkpoint.zip").exists() and time.monotonic() < deadline:
         time.sleep(0.5)

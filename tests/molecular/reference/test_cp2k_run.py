@@ -14,6 +14,7 @@ from autoparticles.molecular.analysis import bond_lengths_and_angles
 from autoparticles.molecular.reference.cp2k_run import stage_segments
 from autoparticles.molecular.reference.dataset import load_reference
 from autoparticles.molecular.world import temperature
+from tests.signals import default_sigint
 
 HAS_CP2K = shutil.which("cp2k.psmp") is not None
 needs_cp2k = pytest.mark.skipif(not HAS_CP2K, reason="cp2k.psmp missing: apt-get install -y cp2k")
@@ -40,7 +41,8 @@ def interrupted_then_resumed(tmp_path_factory):
     """Start the command, stop it with Ctrl-C halfway through production, run it again."""
     out = tmp_path_factory.mktemp("cp2k") / "ref.npz"
     args = COMMAND + ["--out", str(out)]
-    first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             preexec_fn=default_sigint)
     ener = out.parent / "ref-cp2k" / "production" / "segment-000-1.ener"
     deadline = time.monotonic() + 300
     while ener_step(ener) < 40 and first.poll() is None and time.monotonic() < deadline:
