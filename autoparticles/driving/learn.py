@@ -61,8 +61,9 @@ def demonstrations(config: DrivingConfig, policy: str, steps: int, seed: int = 0
     while sum(len(a) for a in actions) < steps:
         if world.steps >= config.episode_steps:
             world.reset()
-        action = act(world.percept())
-        observations.append(np.clip(world.percept().observation, -1, 1).astype(np.float32))
+        percept = world.percept()
+        action = act(percept)
+        observations.append(np.clip(percept.observation, -1, 1).astype(np.float32))
         actions.append(action)
         world.step(action)
     return np.concatenate(observations), np.concatenate(actions)

@@ -6,6 +6,7 @@ import numpy as np
 
 from autoparticles.config import ConfigError
 from autoparticles.driving.scene import COMPASS, Scene
+from autoparticles.invariants.walls import as_segments
 
 PLACEMENT_SPACING = 2.2
 """Starts sit on random sites of a grid with this spacing in (largest) radii."""
@@ -54,7 +55,7 @@ def _free_sites(scene: Scene) -> tuple[np.ndarray, float]:
     centres = corners + side / 2
     free = np.ones(len(corners), bool)
     half_diagonal = side / np.sqrt(2)
-    segments = np.array(scene.geometry.segments, float).reshape(-1, 4)
+    segments = as_segments(scene.geometry.segments)
     if len(segments):
         free &= segment_distance(centres, segments).min(axis=1) > half_diagonal
     points, radii = _fixed_obstacles(scene)
@@ -137,7 +138,7 @@ def field_grid(scene: Scene) -> tuple[np.ndarray, float]:
 
 
 def _clear(scene: Scene, centres: np.ndarray, radius: float) -> np.ndarray:
-    segments = np.array(scene.geometry.segments, float).reshape(-1, 4)
+    segments = as_segments(scene.geometry.segments)
     if not len(segments):
         return np.ones(centres.shape[:-1], bool)
     flat = centres.reshape(-1, 2)

@@ -184,13 +184,13 @@ class DrivingWorld:
                 e[p.slices[index]] = fixed
         self._x = np.mod(x, self._box)
         self._e = e
+        self.left = np.zeros(self.n_particles, bool)
+        """(M,) moving particles that reached a `leave` goal and are parked outside."""
         self._goal_headings()
         self._v = np.zeros((self.n_total, 2))
         self._v[:self.n_particles] = p.v0[:, None] * self._e
         self._overlaps = None
         self._wall_keys = np.zeros(0, dtype=np.int64)
-        self.left = np.zeros(self.n_particles, bool)
-        """(M,) moving particles that reached a `leave` goal and are parked outside."""
         self.steps = 0
         return self.observe()
 
@@ -214,8 +214,7 @@ class DrivingWorld:
             keep = norm[:, 0] == 0
             direction = np.where(norm > 0, direction / np.where(norm > 0, norm, 1), 0.0)
             direction[keep] = self._e[span][keep]
-            if hasattr(self, "left"):
-                direction[self.left[span]] = 0.0
+            direction[self.left[span]] = 0.0
             self._e[span] = direction
 
     def _check(self, name: str, value, rows: int) -> np.ndarray:
@@ -234,8 +233,7 @@ class DrivingWorld:
     def positions(self, value) -> None:
         self._x = np.mod(self._check("positions", value, self.n_total), self._box)
         self._overlaps = None
-        if hasattr(self, "_e"):
-            self._goal_headings()  # headings towards goals depend on where one is
+        self._goal_headings()  # headings towards goals depend on where one is
 
     @property
     def velocities(self) -> np.ndarray:
@@ -264,9 +262,9 @@ class DrivingWorld:
         c, p, m = self.config, self.particles, self.n_particles
         self._nlist.update(self._x)
         if self.scene.typed:
-            groups = group_invariants(self._x, self._v, self._nlist, p.radius, p.group,
-                                      len(self.scene.groups), c.sensing, self._v_scale, c.tau0)
-            self.sensed = groups
+            self.sensed = group_invariants(self._x, self._v, self._nlist, p.radius, p.group,
+                                           len(self.scene.groups), c.sensing, self._v_scale,
+                                           c.tau0)
             self._walls = wall_invariants(self._x, self._v, p.radius, self._segments,
                                           self._size, self._periodic, c.sensing,
                                           self._v_scale, c.tau0, rows=m)
@@ -284,13 +282,14 @@ class DrivingWorld:
         c = self.config
         self._sense()
         self._bearing = None
+        if not self.scene.typed:
+            self._watch(self.sensed.features[:, :4], self.sensed.direction,
+                        np.full(self.n_particles, 2 * c.radius))
         if c.observation == "raw":
             near = nearest_neighbours(self._x, self._nlist, RAW_NEIGHBOURS, c.sensing)
             out = np.empty((self.n_particles, c.obs_dim))
             dynamics.raw_observation(self._x, self._v, near, self._box, c.v_max, out)
             self._observation = out
-            self._watch(self.sensed.features[:, :4], self.sensed.direction,
-                        2 * c.radius * np.ones(self.n_particles))
             return out
         if self.scene.typed:
             features = self._typed_features()
@@ -298,8 +297,6 @@ class DrivingWorld:
             features = self.sensed.features
             if c.invariants_used != "1234":
                 features = features[:, c.invariant_columns]
-            self._watch(self.sensed.features[:, :4], self.sensed.direction,
-                        np.full(self.n_particles, 2 * c.radius))
         if c.action == "vehicle":
             self._bearing = dynamics.bearings(self._frame, self._v[:self.n_particles], self._e)
             self._observation = np.concatenate([features, self._bearing], axis=1)
@@ -363,10 +360,15 @@ class DrivingWorld:
         self._goal_headings()
         for i in np.nonzero(hit)[0]:
             self._v[i] = p.v0[i] * self._e[i]
+        self._forget_overlaps(hit)
+
+    def _forget_overlaps(self, moved: np.ndarray) -> None:
+        """Drop the overlapping pairs of the moving particles `moved` (M,) bool: they were
+        taken elsewhere, so a contact they make later is a new onset."""
         n = self.n_total
         pairs = np.stack([self._overlaps // n, self._overlaps % n], 1)
         full = np.zeros(n, bool)
-        full[:len(hit)] = hit
+        full[:len(moved)] = moved
         self._overlaps = self._overlaps[~full[pairs].any(axis=1)]
 
     def _park(self, rows: np.ndarray) -> None:
@@ -383,7 +385,7 @@ class DrivingWorld:
             point[1 - axis] = spacing * (slot % per_row + 0.5)
             self._x[i], self._v[i], self._e[i] = point, 0.0, 0.0
             self.left[i] = True
-        self._overlaps = self._overlaps[:0]
+        self._forget_overlaps(rows)
 
     def _arrivals(self) -> np.ndarray:
         """(M,) bool: moving particles inside their type's goal region."""
@@ -454,6 +456,6 @@ class DrivingWorld:
                 "forward_speed": float(forward.mean()),
                 "overspeed": float(np.mean(forward > OVERSPEED)),
                 "tracking_error": float(tracking.mean()),
-                "interaction": float(np.sqrt(effort).mean() * np.mean(p.a_max)),
+                "interaction": float(np.linalg.norm(a_int, axis=1).mean()),
                 "a_int": a_int}
         return self.observe(), rewards, info

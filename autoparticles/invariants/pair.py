@@ -91,31 +91,30 @@ def _pair_kernel(x, v, box, indptr, indices, radius, sensing, vmax, tau0, rule, 
         pick = urgent if urgent >= 0 else nearest
         if rule == 2:
             for s in range(k):
-                _fill_one(x, v, box, i, best_j[s], out, 4 * s, radius, sensing, vmax, tau0)
-        else:
-            _fill_one(x, v, box, i, pick, out, 0, radius, sensing, vmax, tau0)
+                _fill_one(x, v, box, i, best_j[s], out, 4 * s, 2.0 * radius, sensing, vmax,
+                          tau0, direction[i])
+        _fill_one(x, v, box, i, pick, out, 0, 2.0 * radius, sensing, vmax, tau0, direction[i],
+                  rule != 2)
         chosen[i] = pick
-        if pick >= 0:
-            rx = minimum_image(x[pick, 0] - x[i, 0], box[0])
-            ry = minimum_image(x[pick, 1] - x[i, 1], box[1])
-            norm = np.sqrt(rx * rx + ry * ry)
-            direction[i, 0], direction[i, 1] = rx / norm, ry / norm
-        else:
-            direction[i, 0], direction[i, 1] = 0.0, 0.0
 
 
 @numba.njit(cache=True, inline="always")
-def _fill_one(x, v, box, i, j, out, col, radius, sensing, vmax, tau0):
+def _fill_one(x, v, box, i, j, out, col, contact, sensing, vmax, tau0, direction,
+              features=True):
+    """I1..I4 of neighbour j (touching at `contact`) into out[i, col:col + 4] (unless not
+    `features`) and the unit r̂ towards it into direction (2,); j < 0: none, zeros."""
     if j < 0:
-        for c in range(4):
-            out[i, col + c] = NO_NEIGHBOUR[c]
+        if features:
+            for c in range(4):
+                out[i, col + c] = NO_NEIGHBOUR[c]
+        direction[0], direction[1] = 0.0, 0.0
         return
-    rx = minimum_image(x[j, 0] - x[i, 0], box[0])
-    ry = minimum_image(x[j, 1] - x[i, 1], box[1])
-    ux, uy = v[j, 0] - v[i, 0], v[j, 1] - v[i, 1]
-    dist = np.sqrt(rx * rx + ry * ry)
-    tau = ttc_scalar(rx, ry, ux, uy, 2.0 * radius)
-    write_features(out, i, col, rx, ry, ux, uy, dist, tau, 2.0 * radius, sensing, vmax, tau0)
+    rx, ry, dist = separation(x, i, j, box)
+    direction[0], direction[1] = rx / dist, ry / dist
+    if features:
+        ux, uy = v[j, 0] - v[i, 0], v[j, 1] - v[i, 1]
+        write_features(out, i, col, rx, ry, ux, uy, dist, ttc_scalar(rx, ry, ux, uy, contact),
+                       contact, sensing, vmax, tau0)
 
 
 @dataclass(frozen=True)
@@ -185,19 +184,8 @@ def _group_kernel(x, v, box, indptr, indices, radii, groups, n_groups, sensing, 
         for g in range(n_groups):
             j = urgent[g] if urgent[g] >= 0 else nearest[g]
             chosen[i, g] = j
-            if j < 0:
-                for c in range(4):
-                    out[i, 4 * g + c] = NO_NEIGHBOUR[c]
-                direction[i, g, 0], direction[i, g, 1] = 0.0, 0.0
-                continue
-            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
-            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
-            ux, uy = v[j, 0] - v[i, 0], v[j, 1] - v[i, 1]
-            dist = np.sqrt(rx * rx + ry * ry)
-            contact = radii[i] + radii[j]
-            write_features(out, i, 4 * g, rx, ry, ux, uy, dist,
-                           ttc_scalar(rx, ry, ux, uy, contact), contact, sensing, vmax, tau0)
-            direction[i, g, 0], direction[i, g, 1] = rx / dist, ry / dist
+            _fill_one(x, v, box, i, j, out, 4 * g, radii[i] + radii[max(j, 0)], sensing, vmax,
+                      tau0, direction[i, g])
 
 
 @dataclass(frozen=True)
