@@ -178,13 +178,14 @@ def claim_folder(out, settings: dict, free: tuple = ()) -> Path:
     return out
 
 
-def parse_sets(pairs) -> dict:
-    """{key: text} from `key=value` strings (the values are coerced by the dataclass)."""
+def parse_sets(pairs, flag: str = "--set") -> dict:
+    """{key: text} from `key=value` strings given as `flag` (the values are coerced by the
+    dataclass)."""
     values = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(f"--set expects key=value, got {pair!r}")
+            raise ConfigError(f"{flag} expects key=value, got {pair!r}")
         values[key.strip()] = value.strip()
     return values
 
@@ -204,13 +205,13 @@ def parse_grid(pairs) -> dict[str, list[str]]:
     return grid
 
 
-def resolve(cls, config_file=None, sets=(), flags: dict | None = None):
-    """Settings from, in rising precedence: the defaults, `config_file`, `--set` pairs and the
-    flags that are not None."""
+def resolve(cls, config_file=None, sets=(), flags: dict | None = None, sets_flag: str = "--set"):
+    """Settings from, in rising precedence: the defaults, `config_file`, `key=value` pairs
+    (`sets`, given on the command line as `sets_flag`) and the flags that are not None."""
     values = as_dict(load(cls, config_file)) if config_file else {}
     if sets:
-        values.update(parse_sets(sets))
-        values = as_dict(from_mapping(cls, values, "--set"))
+        values.update(parse_sets(sets, sets_flag))
+        values = as_dict(from_mapping(cls, values, sets_flag))
     values.update({k: v for k, v in (flags or {}).items() if v is not None})
     return from_mapping(cls, values)
 

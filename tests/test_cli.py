@@ -170,3 +170,10 @@ def test_cgd_compare_writes_its_table_and_plot_and_keeps_them(capsys, tmp_path):
     assert (tmp_path / "toys.png").stat().st_size > 0
     assert all(f"| {method} |" in table for method in METHODS) and table.count("**") == 4
     refused(capsys, ["cgd", "compare", "--steps", "20", "--out", str(tmp_path)], "--force")
+
+
+@pytest.mark.parametrize("pair, words", [("foo=1", ["--train-set", "unknown key", "foo"]),
+                                         ("foo", ["--train-set", "key=value"])])
+def test_bad_train_set_names_its_flag(capsys, tmp_path, pair, words):
+    refused(capsys, ["drive", "train", "--train-set", pair, "--out", str(tmp_path / "run")], *words)
+    assert not (tmp_path / "run").exists()

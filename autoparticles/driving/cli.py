@@ -44,7 +44,8 @@ def _drive_train(args) -> int:
 
     config = _config(args, "observation", "scenario")
     flags = ("algo", "steps", "seed", "optimizer", "checkpoint_every", "log_every")
-    settings = resolve(TrainSettings, sets=args.train_set, flags={n: getattr(args, n) for n in flags})
+    settings = resolve(TrainSettings, sets=args.train_set, sets_flag="--train-set",
+                       flags={n: getattr(args, n) for n in flags})
     optimizer = "" if settings.optimizer == "adam" else f"-{settings.optimizer}"
     scene = "" if config.scenario == "random" else f"{Path(config.scenario).stem}-"
     args.out = args.out or f"runs/drive-{scene}{config.observation}-{settings.algo}{optimizer}-s{settings.seed}"
