@@ -53,6 +53,13 @@ def at_least(bound):
     return check
 
 
+def within(low, high):
+    def check(value) -> str | None:
+        return None if _finite_number(value) and low <= value <= high \
+            else f"must be in [{low}, {high}]"
+    return check
+
+
 def optional(inner):
     """`inner` or None."""
     def check(value) -> str | None:

@@ -10,7 +10,13 @@ x ← β x + (1 − β) new with β = τ/(1 + τ) (τ the averaging time in step
 by 1 − βᵗ (bias correction). Diagonal: G keeps only its diagonal (P,), and G^α, ε act
 elementwise. Full: G is (P, P) per tensor, G^α = U diag(λ^α) Uᵀ from its eigendecomposition
 (λ clipped at 0) and ε is ε·I; that costs O(P²) memory and O(P³) time per step, so a tensor
-of more than `max_full` numbers is refused. α = 0 makes G^α the identity (momentum SGD; no
+of more than `max_full` numbers is refused. `refresh = k` recomputes the eigendecomposition
+only every k steps; in between the metric is taken diagonal in the last eigenbasis U, its
+diagonal uᵢᵀ G uᵢ kept exactly by O(P²) updates (as SOAP does for Shampoo), so directions
+seen since the last decomposition still get their own variance. That is about k times
+cheaper, and covariant up to one thing: inside a degenerate eigenspace (the directions no
+gradient has visited yet, early on) the eigenbasis is arbitrary. k = 1, the default, is the
+exact update. α = 0 makes G^α the identity (momentum SGD; no
 metric is kept). Under a rotation q → Rᵀq of a tensor's parameters the full update rotates
 with it (covariant); the diagonal one does not.
 
@@ -33,7 +39,7 @@ import torch
 
 DEFAULTS = {"lr": 1e-3, "force": "moment", "centred": True, "full": False, "alpha": 0.5,
             "betas": (0.9, 0.999), "eps": 1e-8, "eps_inside": 0.0, "bias_correction": True,
-            "max_full": 2048}
+            "max_full": 2048, "refresh": 1}
 """Options without a preset: diagonal CGD with the covariance metric (τ₁ = 9, τ₂ = 999)."""
 PRESETS = {
     "sgd": {"force": "gradient", "alpha": 0.0, "eps": 0.0},
@@ -57,11 +63,13 @@ def check_options(options: dict) -> None:
         "betas": not all(0 <= b < 1 for b in options["betas"]) or len(options["betas"]) != 2,
         "eps": not options["eps"] >= 0, "eps_inside": not options["eps_inside"] >= 0,
         "max_full": not options["max_full"] >= 1,
+        "refresh": not (isinstance(options["refresh"], int) and options["refresh"] >= 1),
     }
     for name, bad in problems.items():
         if bad:
             allowed = {"force": "'moment' or 'gradient'", "alpha": "in [0, 1]",
-                       "betas": "two numbers in [0, 1)", "max_full": "at least 1"}
+                       "betas": "two numbers in [0, 1)", "max_full": "at least 1",
+                       "refresh": "a whole number ≥ 1"}
             raise ValueError(f"CGD option {name} must be {allowed.get(name, 'non-negative')}, "
                              f"got {options[name]!r}")
 
@@ -74,7 +82,7 @@ class CGD(torch.optim.Optimizer):
     `tau1`, `tau2` in steps (β = τ/(1 + τ)) or `betas=(β₁, β₂)` as torch's optimisers take
     them, not both; `eps` (added to G^α), `eps_inside` (added to the metric's average every
     step); `bias_correction`; `max_full`, the largest tensor (in numbers) a full metric
-    takes."""
+    takes; `refresh`, steps between eigendecompositions of a full metric."""
 
     def __init__(self, params, lr: float | None = None, preset: str | None = None, *,
                  tau1: float | None = None, tau2: float | None = None, **options):
@@ -147,6 +155,11 @@ class CGD(torch.optim.Optimizer):
         scale = 1 - beta2 ** t if group["bias_correction"] else 1.0
         if not group["full"]:
             return force / ((metric / scale).pow(group["alpha"]) + group["eps"])
-        values, vectors = torch.linalg.eigh(metric / scale)
-        root = values.clamp(min=0).pow(group["alpha"]) + group["eps"]
+        if (t - 1) % group["refresh"] == 0:
+            state["diagonal"], state["vectors"] = torch.linalg.eigh(metric)
+        else:  # the metric's diagonal in the last eigenbasis U, kept by O(P²) updates
+            state["diagonal"].mul_(beta2).add_((state["vectors"].T @ spread) ** 2,
+                                               alpha=1 - beta2).add_(group["eps_inside"])
+        vectors = state["vectors"]
+        root = (state["diagonal"] / scale).clamp(min=0).pow(group["alpha"]) + group["eps"]
         return vectors @ ((vectors.T @ force) / root)

@@ -16,13 +16,35 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autoparticles.config import Settings, finite, non_negative, one_of, positive, setting
+from autoparticles.config import (Settings, finite, non_negative, one_of, positive, setting,
+                                  within)
 from autoparticles.files import atomic_write
 
 OPTIMIZERS = {"adam": None, "cgd-diag": {}, "cgd-full": {"full": True}}
 """TrainSettings.optimizer -> CGD options (None: SB3's own Adam). CGD runs with its defaults
-(first moment, covariance metric, α = ½) and SB3's Adam ε = 1e-5; cgd-full keeps a full
-metric per parameter tensor, O(P³) per step: about 0.1 s for the 32×32 weights on one core."""
+(first moment, covariance metric), α = `cgd_alpha` and SB3's Adam ε = 1e-5; cgd-full keeps
+a full metric per parameter tensor, O(P²) per step plus an O(P³) eigendecomposition every
+`cgd_refresh` steps (about 0.14 s for a 32×32 weight on one core)."""
+
+
+def cgd_options(settings) -> dict | None:
+    """The CGD options of a TrainSettings' optimizer, or None for torch's Adam."""
+    options = OPTIMIZERS[settings.optimizer]
+    if options is None:
+        return None
+    return {"eps": 1e-5, **options, "alpha": settings.cgd_alpha, "refresh": settings.cgd_refresh}
+
+
+def make_optimizer(settings, parameters, learning_rate: float):
+    """The optimiser `settings.optimizer` names, over `parameters` (torch's Adam for adam)."""
+    import torch
+
+    options = cgd_options(settings)
+    if options is None:
+        return torch.optim.Adam(parameters, lr=learning_rate)
+    from autoparticles.agents.optim import CGD
+
+    return CGD(parameters, lr=learning_rate, **options)
 
 
 @dataclass(frozen=True)
@@ -48,6 +70,9 @@ class TrainSettings(Settings):
     optimizer: str = setting("adam", one_of(*OPTIMIZERS),
                              doc="adam (SB3's default) or covariant gradient descent, diagonal "
                                  "or full metric (agents.optim.CGD)")
+    cgd_alpha: float = setting(0.5, within(0, 1), "exponent α of the CGD metric")
+    cgd_refresh: int = setting(10, positive, "cgd-full: optimiser steps between "
+                                             "eigendecompositions of the metric")
     checkpoint_every: int = setting(200_000, positive)
     log_every: int = setting(20_000, positive)
     imitate: str = setting("", doc="before reinforcement learning, fit the policy's mean "
@@ -65,11 +90,10 @@ def make_model(settings: TrainSettings, venv, checkpoint: Path):
     if checkpoint.exists():
         return algo.load(checkpoint, env=venv, device="cpu")
     policy_kwargs = {"net_arch": list(settings.net)}
-    if OPTIMIZERS[settings.optimizer] is not None:
+    if cgd_options(settings) is not None:
         from autoparticles.agents.optim import CGD
 
-        policy_kwargs.update(optimizer_class=CGD,
-                             optimizer_kwargs={"eps": 1e-5, **OPTIMIZERS[settings.optimizer]})
+        policy_kwargs.update(optimizer_class=CGD, optimizer_kwargs=cgd_options(settings))
     if settings.algo == "ppo":
         policy_kwargs["log_std_init"] = settings.log_std_init
         return PPO("MlpPolicy", venv, learning_rate=settings.learning_rate,
@@ -171,11 +195,12 @@ def training_log(settings: TrainSettings, out: Path, tracker, progress: bool):
     return TrainingLog()
 
 
-def clone_behaviour(model, observations, actions, epochs: int, batch_size: int = 1024,
-                    learning_rate: float = 1e-3, seed: int = 0) -> float:
+def clone_behaviour(model, observations, actions, epochs: int, settings, batch_size: int = 1024,
+                    learning_rate: float = 1e-3) -> float:
     """Fit a PPO policy's mean action to demonstrated `actions` (M, A) at `observations`
     (M, D) by mean squared error, before any reinforcement learning (the value network is
-    left to PPO); returns the last epoch's mean loss."""
+    left to PPO), with the optimiser of `settings` (a TrainSettings; its seed orders the
+    batches); returns the last epoch's mean loss."""
     import numpy as np
     import torch
 
@@ -185,8 +210,8 @@ def clone_behaviour(model, observations, actions, epochs: int, batch_size: int =
     obs = torch.as_tensor(np.asarray(observations, np.float32))
     target = torch.as_tensor(np.clip(np.asarray(actions, np.float32), -1.0, 1.0))
     parameters = [p for name, p in policy.named_parameters() if "value" not in name]
-    optimizer = torch.optim.Adam(parameters, lr=learning_rate)
-    generator = torch.Generator().manual_seed(seed)
+    optimizer = make_optimizer(settings, parameters, learning_rate)
+    generator = torch.Generator().manual_seed(settings.seed)
     loss_value = float("nan")
     for _ in range(epochs):
         order = torch.randperm(len(obs), generator=generator)
@@ -213,8 +238,7 @@ def train_model(settings: TrainSettings, venv, out, tracker, progress: bool = Tr
     model = make_model(settings, venv, out / "checkpoint.zip")
     if fresh and settings.imitate:
         observations, actions = demonstrations()
-        loss = clone_behaviour(model, observations, actions, settings.imitate_epochs,
-                               seed=settings.seed)
+        loss = clone_behaviour(model, observations, actions, settings.imitate_epochs, settings)
         (out / "imitation.txt").write_text(
             f"behaviour cloning of {settings.imitate!r}: {len(actions)} samples, "
             f"{settings.imitate_epochs} epochs, final mean squared error {loss:.4g}\n")

@@ -103,6 +103,16 @@ def test_full_metric_is_rotation_covariant_and_diagonal_adam_is_not(options):
         f"{options}: full CGD gap {gap:.1e}; diagonal Adam gap {adam_gap:.3f} (should be large)"
 
 
+def test_refresh_reuses_the_metric_between_eigendecompositions():
+    """refresh = k is the exact update on step 1 and differs after (the metric's diagonal
+    in the old eigenbasis stands in for a new decomposition)."""
+    start = torch.tensor([-1.2, 1.0, -0.5, 0.8, 2.0], dtype=torch.float64)
+    exact = trajectory(rosenbrock_like, start, steps=12, full=True)
+    stale = trajectory(rosenbrock_like, start, steps=12, full=True, refresh=5)
+    torch.testing.assert_close(stale[0], exact[0])
+    assert relative_gap(stale, exact) > 1e-6
+
+
 def test_full_metric_of_one_number_is_the_diagonal_one():
     start = torch.tensor([0.3], dtype=torch.float64)
     loss = lambda q: (q ** 4).sum() + q.sum()  # noqa: E731
@@ -134,6 +144,7 @@ def test_full_metric_refuses_a_too_large_tensor_by_its_size():
                                            ({"force": "push"}, "force"),
                                            ({"betas": (0.9, 1.0)}, "betas"),
                                            ({"eps": -1e-8}, "eps"), ({"colour": 1}, "colour"),
+                                           ({"refresh": 0}, "refresh"),
                                            ({"tau1": 3, "betas": (0.5, 0.5)}, "betas")])
 def test_bad_options_are_refused_by_name(options, name):
     with pytest.raises(ValueError, match=name):
