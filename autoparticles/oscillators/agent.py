@@ -107,7 +107,9 @@ def load_protocol(path) -> Protocol:
 
 def protocol_target(protocol: Protocol) -> Target:
     """The target a protocol was trained on, in the units it was trained in."""
-    return load_target(protocol.meta["target"], protocol.meta["train"]["principal_axes"])
+    train = protocol.meta["train"]
+    return load_target(protocol.meta["target"], train["principal_axes"],
+                       train.get("hidden", 0) if protocol.meta["target"] == "digits" else 0)
 
 
 def sample(protocol: Protocol, n: int, steps: int = 600, seed: int = 0) -> np.ndarray:

@@ -5,7 +5,7 @@ units of the bath's relaxation time."""
 from dataclasses import dataclass
 
 from autoparticles.config import (ConfigError, Settings, at_least, non_negative, one_of,
-                                  positive, setting)
+                                  positive, setting, within)
 
 TARGETS = ("gaussian", "two-gaussians", "digits")
 GRAPHS = ("auto", "chain", "grid")
@@ -37,19 +37,30 @@ class ProtocolSettings(Settings):
 
 @dataclass(frozen=True)
 class TrainSettings(Settings):
-    """The local force-matching rule, with per-parameter Adam steps."""
+    """The local force-matching rule, with per-coefficient optimiser steps."""
 
     target: str = setting("two-gaussians", one_of(*TARGETS))
     steps: int = setting(20_000, positive, "updates of the protocol")
     batch: int = setting(1024, positive, "(x0, t, x_t) triples per update")
-    learning_rate: float = setting(0.02, positive, "Adam step at the start")
-    final_learning_rate: float = setting(0.0005, positive, "Adam step at the end (geometric)")
+    optimizer: str = setting("adam", one_of("adam", "cgd-diag"),
+                             "per-coefficient steps: Adam, or diagonal covariant gradient "
+                             "descent (agents.optim.CGD; a full metric would not be local)")
+    cgd_alpha: float = setting(0.5, within(0, 1), "exponent α of the CGD metric")
+    learning_rate: float = setting(0.02, positive, "step size at the start")
+    final_learning_rate: float = setting(0.0005, positive, "step size at the end (geometric)")
     weighting: str = setting("variance", one_of(*WEIGHTINGS),
                              "lambda(t): variance = 1 - exp(-2t), or none = 1")
     principal_axes: bool = setting(True, doc="two-gaussians: oscillators hold the principal-axis "
                                    "coordinates (else x1, x2)")
+    hidden: int = setting(8, non_negative, "digits: hidden oscillators holding the images' "
+                          "first principal components, each bonded to every pixel (0: none)")
     seed: int = setting(0, non_negative)
     checkpoint_every: int = setting(2000, positive, "updates between checkpoints")
+
+    @property
+    def hidden_for_target(self) -> int:
+        """`hidden` where the target takes hidden oscillators (digits), else 0."""
+        return self.hidden if self.target == "digits" else 0
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ gradient of L = E λ(t) |F - F*|² is, per basis function φ_k(t),
     ∂L/∂h_ik =  2 E[λ φ_k r_i]         ∂L/∂J_ijk = -2 E[λ φ_k (r_i x_j + r_j x_i)]
 
 so an oscillator's update reads only its own state and residual, a bond's only those of its
-two oscillators. Each coefficient takes its own Adam step (its moments are its own: local)."""
+two oscillators. Each coefficient takes its own step of a diagonal optimiser (Adam or
+diagonal CGD: its moments are its own, so the optimiser is local too)."""
 
 import numpy as np
 
@@ -58,25 +59,60 @@ def batch_gradients(protocol, x0, t, z, kind: str = "variance") -> dict:
     return local_gradients(xt, r, w, protocol.bonds, protocol.quartic)
 
 
-class Adam:
-    """Per-coefficient Adam: each coefficient's step uses its own gradient moments only.
-    state: name -> (m, v) like the coefficients; count: updates so far."""
+OPTIMIZERS = {"adam": {"preset": "adam"}, "cgd-diag": {}}
+"""TrainSettings.optimizer -> options of agents.optim.CGD. Diagonal only: a full metric would
+mix the gradients of different oscillators, and the rule would no longer be local."""
 
-    def __init__(self, params: dict, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
-        self.state = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
-        self.count = 0
+
+class LocalOptimiser:
+    """Covariant gradient descent (agents.optim.CGD, diagonal) over the protocol's coefficient
+    arrays, updated in place: each coefficient's step uses its own gradient history only
+    (local). `name` a key of OPTIMIZERS (adam: torch's Adam exactly); `alpha` the metric's
+    exponent."""
+
+    def __init__(self, params: dict, name: str = "adam", alpha: float = 0.5):
+        import torch
+
+        from autoparticles.agents.optim import CGD
+
+        self.names = list(params)
+        self.tensors = [torch.from_numpy(params[k]) for k in self.names]  # shares the memory
+        self.cgd = CGD(self.tensors, **OPTIMIZERS[name], alpha=alpha)
+
+    @property
+    def count(self) -> int:
+        """Updates so far."""
+        return self.cgd.state[self.tensors[0]].get("step", 0) if self.tensors else 0
 
     def step(self, params: dict, grads: dict, rate: float) -> None:
-        """Update `params` in place; b is kept ≥ 0 (so U stays bounded below)."""
-        self.count += 1
-        fix1, fix2 = 1 - self.beta1 ** self.count, 1 - self.beta2 ** self.count
-        for name, g in grads.items():
-            m, v = self.state[name]
-            m += (1 - self.beta1) * (g - m)
-            v += (1 - self.beta2) * (g * g - v)
-            params[name] -= rate * (m / fix1) / (np.sqrt(v / fix2) + self.eps)
+        """One step of every coefficient at learning rate `rate`; b is kept ≥ 0 (so U stays
+        bounded below)."""
+        import torch
+
+        for group in self.cgd.param_groups:
+            group["lr"] = rate
+        for name, tensor in zip(self.names, self.tensors):
+            tensor.grad = torch.from_numpy(grads[name])
+        self.cgd.step()
         np.maximum(params["b"], 0.0, out=params["b"])
+
+    def state_arrays(self) -> dict:
+        """The optimiser's averages as `NAME_KEY` -> array, and `count`."""
+        arrays = {f"{name}_{key}": value.numpy() for name, tensor in zip(self.names, self.tensors)
+                  for key, value in self.cgd.state[tensor].items() if key != "step"}
+        return {**arrays, "count": np.array(self.count)}
+
+    def load_state_arrays(self, data) -> None:
+        """Restore what `state_arrays` gave (a mapping such as an open .npz)."""
+        import torch
+
+        count = int(data["count"])
+        for name, tensor in zip(self.names, self.tensors):
+            state = {"step": count}
+            for key in ("mean", "metric"):
+                if f"{name}_{key}" in data:
+                    state[key] = torch.from_numpy(np.array(data[f"{name}_{key}"]))
+            self.cgd.state[tensor] = state
 
 
 def learning_rate(settings, step: int) -> float:
@@ -86,7 +122,7 @@ def learning_rate(settings, step: int) -> float:
                                      / settings.learning_rate) ** fraction
 
 
-def update(protocol, optimiser: Adam, target, settings, step: int) -> dict:
+def update(protocol, optimiser: LocalOptimiser, target, settings, step: int) -> dict:
     """One update of the local rule at `step` (its batch is seeded by (seed, step), so a
     resumed run draws what an uninterrupted one would). Returns the gradients."""
     rng = np.random.default_rng((settings.seed, step))

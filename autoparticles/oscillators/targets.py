@@ -2,7 +2,7 @@
 (standardised, O(1)) units: a single Gaussian (the exact case), the two-Gaussian mixture and
 scikit-learn's 8×8 digits 0 and 1."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,7 +26,10 @@ class Target:
     """name; offset, scale, axes: network units x = ((y - offset) @ axes.T) / scale for
     target units y (axes: (d, d) orthonormal rows, None for the identity);
     image: (rows, cols) when a sample is an image; train, held_out: (n, d) data in target
-    units for the image target (None for the analytic ones); labels of train and held_out."""
+    units for the image target (None for the analytic ones); labels of train and held_out;
+    hidden: (k, d) orthonormal principal directions of the training data in network units
+    (None: no hidden oscillators), whose k projections, centred on hidden_centre (d,) and
+    divided by hidden_scale (k,), the hidden oscillators hold."""
 
     name: str
     dim: int
@@ -38,6 +41,14 @@ class Target:
     held_out: np.ndarray | None = None
     train_labels: np.ndarray | None = None
     held_out_labels: np.ndarray | None = None
+    hidden: np.ndarray | None = None
+    hidden_centre: np.ndarray | None = None
+    hidden_scale: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        """Oscillators of the network: one per coordinate plus the hidden ones."""
+        return self.dim + (0 if self.hidden is None else len(self.hidden))
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """(n, dim) samples in target units."""
@@ -49,26 +60,48 @@ class Target:
         return self.train[rng.integers(len(self.train), size=n)]
 
     def to_network(self, y) -> np.ndarray:
+        """(n, size) network states of (n, dim) target points, hidden coordinates last."""
         x = np.asarray(y, dtype=np.float64) - self.offset
-        return (x if self.axes is None else x @ self.axes.T) / self.scale
+        x = (x if self.axes is None else x @ self.axes.T) / self.scale
+        if self.hidden is None:
+            return x
+        return np.hstack([x, (x - self.hidden_centre) @ self.hidden.T / self.hidden_scale])
 
     def to_target(self, x) -> np.ndarray:
-        y = np.asarray(x) * self.scale
+        """(n, dim) target points of (n, size) network states (hidden ones dropped)."""
+        y = np.asarray(x)[..., :self.dim] * self.scale
         return (y if self.axes is None else y @ self.axes) + self.offset
 
 
-def load_target(name: str, principal_axes: bool = True) -> Target:
+def load_target(name: str, principal_axes: bool = True, hidden: int = 0) -> Target:
     """The named target (see config.TARGETS); the mixture's oscillators hold its principal-axis
     coordinates when `principal_axes` (a cubic force per oscillator then fits the double well
-    along the modes without a cross term), else x1 and x2."""
+    along the modes without a cross term), else x1 and x2. `hidden` (digits only): hidden
+    oscillators holding the first principal components of the training images."""
+    if hidden and name != "digits":
+        raise ValueError(f"hidden oscillators are for the digits target, not {name!r}")
     if name == "gaussian":
         return Target(name, 2)
     if name == "two-gaussians":
         return Target(name, 2, scale=MIXTURE_SCALE, axes=PRINCIPAL) if principal_axes \
             else Target(name, 2)
     if name == "digits":
-        return _digits()
+        return with_hidden(_digits(), hidden)
     raise ValueError(f"unknown target {name!r}")
+
+
+def with_hidden(target: Target, count: int) -> Target:
+    """`target` with `count` hidden oscillators: its training data's first principal
+    directions in network units, each projection scaled to unit variance."""
+    if not count:
+        return target
+    if count > target.dim:
+        raise ValueError(f"hidden = {count}: at most {target.dim} principal components")
+    x = target.to_network(target.train)
+    centre = x.mean(0)
+    directions = np.linalg.svd(x - centre, full_matrices=False)[2][:count]
+    scale = ((x - centre) @ directions.T).std(0)
+    return replace(target, hidden=directions, hidden_centre=centre, hidden_scale=scale)
 
 
 def _digits() -> Target:

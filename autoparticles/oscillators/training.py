@@ -1,7 +1,7 @@
 """A training run on disk: the output folder holds protocol.json and train.json (the
 settings), progress.csv (update, loss, learning rate, wall seconds), checkpoint.npz (the
-protocol and the Adam moments, written atomically every checkpoint_every updates) and, at the
-end, model.npz. Starting again on the same folder resumes from the checkpoint; the batches
+protocol and the optimiser's averages, written atomically every checkpoint_every updates)
+and, at the end, model.npz. Starting again on the same folder resumes from the checkpoint; the batches
 are seeded by (seed, update), so a resumed run ends where an uninterrupted one would."""
 
 import time
@@ -13,7 +13,8 @@ from autoparticles.config import as_dict, claim_folder
 from autoparticles.files import atomic_write
 from autoparticles.oscillators.agent import PARAMETERS, Protocol
 from autoparticles.oscillators.config import ProtocolSettings, TrainSettings
-from autoparticles.oscillators.learn import Adam, draw_batch, learning_rate, loss, update
+from autoparticles.oscillators.learn import (LocalOptimiser, draw_batch, learning_rate, loss,
+                                             update)
 from autoparticles.oscillators.targets import Target, load_target
 from autoparticles.oscillators.world import make_bonds
 
@@ -26,23 +27,24 @@ MONITOR_STREAM = 2 ** 40
 def start_protocol(target: Target, settings: ProtocolSettings, train: TrainSettings) -> Protocol:
     """The untrained protocol for `target`; its meta names the target and the settings."""
     meta = {"target": target.name, "protocol": as_dict(settings), "train": as_dict(train)}
-    bonds = make_bonds(settings.graph, target.dim, target.image)
-    return Protocol.untrained(settings, target.dim, bonds, **meta)
+    hidden = target.size - target.dim
+    bonds = make_bonds(settings.graph, target.dim, target.image, hidden)
+    return Protocol.untrained(settings, target.size, bonds, **meta)
 
 
-def _save_checkpoint(path: Path, protocol: Protocol, optimiser: Adam) -> None:
-    moments = {f"{k}_{name}": m for k, (first, second) in optimiser.state.items()
-               for name, m in (("m", first), ("v", second))}
-    atomic_write(path, lambda tmp: np.savez(tmp, count=optimiser.count, **moments,
-                                            **{f"p_{k}": v for k, v in protocol.params.items()}))
+def _save_checkpoint(path: Path, protocol: Protocol, optimiser: LocalOptimiser) -> None:
+    arrays = {**optimiser.state_arrays(), **{f"p_{k}": v for k, v in protocol.params.items()}}
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
 
 
-def _load_checkpoint(path: Path, protocol: Protocol, optimiser: Adam) -> None:
+def _load_checkpoint(path: Path, protocol: Protocol, optimiser: LocalOptimiser) -> None:
     with np.load(path) as data:
+        if "count" not in data or any(f"p_{k}" not in data for k in PARAMETERS):
+            raise ValueError(f"{path} is not a checkpoint of this training (use --force to "
+                             "start again)")
         for k in PARAMETERS:
             protocol.params[k][:] = data[f"p_{k}"]
-            optimiser.state[k][0][:], optimiser.state[k][1][:] = data[f"{k}_m"], data[f"{k}_v"]
-        optimiser.count = int(data["count"])
+        optimiser.load_state_arrays(data)
 
 
 def _monitor_batch(protocol, target, seed: int):
@@ -59,9 +61,9 @@ def train(protocol_settings: ProtocolSettings, settings: TrainSettings, out,
 
     out = claim_folder(out, {"protocol": protocol_settings, "train": settings},
                        free=("steps", "checkpoint_every"))
-    target = load_target(settings.target, settings.principal_axes)
+    target = load_target(settings.target, settings.principal_axes, settings.hidden_for_target)
     protocol = start_protocol(target, protocol_settings, settings)
-    optimiser = Adam(protocol.params)
+    optimiser = LocalOptimiser(protocol.params, settings.optimizer, settings.cgd_alpha)
     checkpoint, log = out / "checkpoint.npz", out / "progress.csv"
     if checkpoint.exists():
         _load_checkpoint(checkpoint, protocol, optimiser)

@@ -20,16 +20,21 @@ def grid_shape(n: int, image: tuple | None) -> tuple[int, int]:
     return side, side
 
 
-def make_bonds(graph: str, n: int, image: tuple | None = None) -> np.ndarray:
+def make_bonds(graph: str, n: int, image: tuple | None = None, hidden: int = 0) -> np.ndarray:
     """(E, 2) int bonds (i, j), i < j: neighbours along a chain, or the right and lower
-    neighbours on a square grid (row-major oscillators); `auto` is the grid for images."""
+    neighbours on a square grid (row-major oscillators); `auto` is the grid for images.
+    `hidden` oscillators n .. n + hidden - 1 are bonded to every visible one and to each
+    other."""
     if graph == "auto":
         graph = "grid" if image is not None else "chain"
     if graph == "chain":
-        return np.array([(i, i + 1) for i in range(n - 1)], dtype=np.int64).reshape(-1, 2)
-    rows, cols = grid_shape(n, image)
-    bonds = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1)]
-    bonds += [(r * cols + c, (r + 1) * cols + c) for r in range(rows - 1) for c in range(cols)]
+        bonds = [(i, i + 1) for i in range(n - 1)]
+    else:
+        rows, cols = grid_shape(n, image)
+        bonds = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1)]
+        bonds += [(r * cols + c, (r + 1) * cols + c) for r in range(rows - 1)
+                  for c in range(cols)]
+    bonds += [(i, k) for k in range(n, n + hidden) for i in range(k)]
     return np.array(sorted(bonds), dtype=np.int64).reshape(-1, 2)
 
 
@@ -43,14 +48,25 @@ def time_edges(spacing: str, t_min: float, t_final: float, count: int) -> np.nda
 def drift(x, a, b, h, J, bonds) -> np.ndarray:
     """F = -∂U/∂x of U = Σ a x²/2 + b x⁴/4 - h x + Σ_bonds J x_i x_j.
     x, a, b, h: (B, N) (parameters may broadcast); J: (B, E) or (E,); bonds: (E, 2)."""
-    force = -a * x - b * x ** 3 + h
-    if len(bonds):
-        i, j = bonds[:, 0], bonds[:, 1]
-        coupling = np.zeros(np.broadcast_shapes(x.shape, np.shape(a)))
-        np.add.at(coupling.T, i, (J * x[:, j]).T)
-        np.add.at(coupling.T, j, (J * x[:, i]).T)
-        force -= coupling
+    rows, size = x.shape
+    full = lambda v, width: np.ascontiguousarray(np.broadcast_to(v, (rows, width)),  # noqa: E731
+                                                 dtype=np.float64)
+    force = np.empty((rows, size))
+    _drift_kernel(np.ascontiguousarray(x, dtype=np.float64), full(a, size), full(b, size),
+                  full(h, size), full(J, len(bonds)), np.ascontiguousarray(bonds[:, 0]),
+                  np.ascontiguousarray(bonds[:, 1]), force)
     return force
+
+
+@numba.njit(cache=True)
+def _drift_kernel(x, a, b, h, J, bond_i, bond_j, force):
+    """force (B, N) = the drift of `drift` for every row of x; all parameters (B, ·)."""
+    for s in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            force[s, i] = -a[s, i] * x[s, i] - b[s, i] * x[s, i] ** 3 + h[s, i]
+        for e in range(len(bond_i)):
+            force[s, bond_i[e]] -= J[s, e] * x[s, bond_j[e]]
+            force[s, bond_j[e]] -= J[s, e] * x[s, bond_i[e]]
 
 
 def noised(x0: np.ndarray, t: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from autoparticles.cli import main
 from autoparticles.oscillators.agent import load_protocol
@@ -31,6 +32,30 @@ def test_train_resumes_and_sample_writes_target_units(tmp_path, capsys):
                  "--steps", "20", "--record", str(gif)]) == 0
     assert gif.stat().st_size > 0
     capsys.readouterr()
+
+
+def test_an_interrupted_training_resumes_to_where_an_uninterrupted_one_ends(tmp_path,
+                                                                           monkeypatch):
+    from autoparticles.oscillators import training
+    from autoparticles.oscillators.config import ProtocolSettings, TrainSettings
+
+    protocol, settings = ProtocolSettings(time_bins=4), TrainSettings(steps=90, batch=64,
+                                                                     checkpoint_every=40)
+    straight = load_protocol(training.train(protocol, settings, tmp_path / "a", False))
+    update = training.update
+
+    def interrupted(protocol, optimiser, target, settings, step):
+        if step == 50:
+            raise KeyboardInterrupt
+        return update(protocol, optimiser, target, settings, step)
+
+    monkeypatch.setattr(training, "update", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(protocol, settings, tmp_path / "b", False)
+    monkeypatch.setattr(training, "update", update)
+    resumed = load_protocol(training.train(protocol, settings, tmp_path / "b", False))
+    for name, value in straight.params.items():
+        assert np.array_equal(value, resumed.params[name]), name
 
 
 def test_a_run_folder_refuses_other_settings(tmp_path, capsys):

@@ -6,7 +6,8 @@ import pytest
 
 from autoparticles.oscillators.agent import Protocol
 from autoparticles.oscillators.config import ProtocolSettings, TrainSettings
-from autoparticles.oscillators.learn import Adam, batch_gradients, draw_batch, local_gradients, loss, update
+from autoparticles.oscillators.learn import (LocalOptimiser, batch_gradients, draw_batch,
+                                             local_gradients, loss, update)
 from autoparticles.oscillators.targets import GAUSSIAN_MEAN, GAUSSIAN_SPREAD, load_target
 from autoparticles.oscillators.world import make_bonds
 
@@ -25,7 +26,7 @@ def test_single_gaussian_protocol_converges_to_the_closed_form_drift():
                           final_learning_rate=0.002)
     target = load_target("gaussian")
     protocol = Protocol.untrained(settings, 2, make_bonds("chain", 2))
-    optimiser = Adam(protocol.params)
+    optimiser = LocalOptimiser(protocol.params)
     for step in range(train.steps):
         update(protocol, optimiser, target, train, step)
     middle = 0.5 * (protocol.edges[1:] + protocol.edges[:-1])
@@ -99,3 +100,24 @@ def test_local_updates_are_the_gradient_of_the_global_loss(basis):
             value[index] = saved
             assert grads[name][index] == pytest.approx((up - down) / (2 * step), rel=1e-5,
                                                        abs=1e-8), (name, index)
+
+
+@pytest.mark.parametrize("name", ["adam", "cgd-diag"])
+def test_the_optimiser_steps_each_coefficient_from_its_own_gradients_alone(name):
+    rng = np.random.default_rng(4)
+    steps = [{k: rng.standard_normal((3, 5)) for k in "abhJ"} for _ in range(20)]
+    moved = []
+    for perturb in (False, True):
+        params = {k: np.ones((3, 5)) for k in "abhJ"}
+        optimiser = LocalOptimiser(params, name)
+        for grads in steps:
+            grads = {k: g.copy() for k, g in grads.items()}
+            if perturb:  # every other coefficient's gradient changes
+                for k, g in grads.items():
+                    keep = g[1, 2] if k == "h" else None
+                    g += 3.0 * rng.standard_normal(g.shape)
+                    if keep is not None:
+                        g[1, 2] = keep
+            optimiser.step(params, grads, 0.01)
+        moved.append(params["h"][1, 2])
+    assert moved[0] == moved[1] != 1.0 and optimiser.count == len(steps)
