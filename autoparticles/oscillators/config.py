@@ -8,7 +8,7 @@ from autoparticles.config import (ConfigError, Settings, at_least, non_negative,
                                   positive, setting, within)
 
 TARGETS = ("gaussian", "two-gaussians", "digits")
-GRAPHS = ("auto", "chain", "grid")
+GRAPHS = ("auto", "chain", "grid", "complete")
 BASES = ("bins", "hat")
 SPACINGS = ("uniform", "quadratic")
 WEIGHTINGS = ("variance", "none")
@@ -19,7 +19,8 @@ class ProtocolSettings(Settings):
     """The driven network: its graph and the time dependence of its parameters."""
 
     graph: str = setting("auto", one_of(*GRAPHS),
-                        "bonds: a chain, a square grid, or auto (grid for images)")
+                        "bonds: a chain, a square grid, every pair (complete), or auto "
+                        "(grid for images)")
     time_bins: int = setting(30, positive, "number K of time bins (or hat-function intervals)")
     basis: str = setting("bins", one_of(*BASES),
                          "bins: piecewise constant; hat: piecewise linear in t")

@@ -28,8 +28,10 @@ class Target:
     image: (rows, cols) when a sample is an image; train, held_out: (n, d) data in target
     units for the image target (None for the analytic ones); labels of train and held_out;
     hidden: (k, d) orthonormal principal directions of the training data in network units
-    (None: no hidden oscillators), whose k projections, centred on hidden_centre (d,) and
-    divided by hidden_scale (k,), the hidden oscillators hold."""
+    (None: no hidden oscillators): the k hidden oscillators hold the projections on them,
+    centred on hidden_centre (d,) and divided by hidden_scale (k,); the d visible ones
+    what those components leave of the centred point (the image minus its k-component
+    reconstruction)."""
 
     name: str
     dim: int
@@ -65,11 +67,17 @@ class Target:
         x = (x if self.axes is None else x @ self.axes.T) / self.scale
         if self.hidden is None:
             return x
-        return np.hstack([x, (x - self.hidden_centre) @ self.hidden.T / self.hidden_scale])
+        components = (x - self.hidden_centre) @ self.hidden.T
+        rest = x - self.hidden_centre - components @ self.hidden
+        return np.hstack([rest, components / self.hidden_scale])
 
     def to_target(self, x) -> np.ndarray:
-        """(n, dim) target points of (n, size) network states (hidden ones dropped)."""
-        y = np.asarray(x)[..., :self.dim] * self.scale
+        """(n, dim) target points of (n, size) network states."""
+        x = np.asarray(x)
+        if self.hidden is not None:
+            x = (x[..., :self.dim] + self.hidden_centre
+                 + (x[..., self.dim:] * self.hidden_scale) @ self.hidden)
+        y = x * self.scale
         return (y if self.axes is None else y @ self.axes) + self.offset
 
 

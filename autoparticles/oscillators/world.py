@@ -22,13 +22,16 @@ def grid_shape(n: int, image: tuple | None) -> tuple[int, int]:
 
 def make_bonds(graph: str, n: int, image: tuple | None = None, hidden: int = 0) -> np.ndarray:
     """(E, 2) int bonds (i, j), i < j: neighbours along a chain, or the right and lower
-    neighbours on a square grid (row-major oscillators); `auto` is the grid for images.
+    neighbours on a square grid (row-major oscillators), or every pair (complete); `auto` is
+    the grid for images.
     `hidden` oscillators n .. n + hidden - 1 are bonded to every visible one and to each
     other."""
     if graph == "auto":
         graph = "grid" if image is not None else "chain"
     if graph == "chain":
         bonds = [(i, i + 1) for i in range(n - 1)]
+    elif graph == "complete":
+        bonds = [(i, j) for j in range(n) for i in range(j)]
     else:
         rows, cols = grid_shape(n, image)
         bonds = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1)]

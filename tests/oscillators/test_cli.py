@@ -71,3 +71,21 @@ def test_grid_bonds_are_nearest_neighbours():
     bonds = make_bonds("grid", 9)
     assert len(bonds) == 12 and (0, 1) in map(tuple, bonds) and (0, 3) in map(tuple, bonds)
     assert len(make_bonds("auto", 64, (8, 8))) == 112 and len(make_bonds("auto", 5)) == 4
+
+
+def test_hidden_and_complete_bonds():
+    bonds = set(map(tuple, make_bonds("grid", 64, (8, 8), hidden=3)))
+    assert len(bonds) == 112 + 3 * 64 + 3 and (5, 65) in bonds and (64, 66) in bonds
+    assert len(make_bonds("complete", 6)) == 15
+
+
+def test_digit_hidden_oscillators_hold_principal_components_and_round_trip():
+    from autoparticles.oscillators.targets import load_target
+
+    target = load_target("digits", hidden=4)
+    x = target.to_network(target.train)
+    assert x.shape == (len(target.train), 68) and target.size == 68
+    assert np.allclose(x[:, 64:].std(0), 1.0) and np.allclose(x[:, 64:].mean(0), 0.0)
+    assert np.allclose(x[:, :64] @ target.hidden.T, 0.0, atol=1e-9)  # what the components leave
+    assert np.allclose(target.to_target(x), target.train)
+    assert np.var(x[:, :64]) < 0.5 * np.var(load_target("digits").to_network(target.train))
