@@ -114,3 +114,15 @@ def test_sac_trains_and_its_model_evaluates(tmp_path):
     model = train(SMALL, TrainSettings(algo="sac", steps=600, batch_size=64), tmp_path, progress=False)
     summary = evaluate(load_model_policy(model, SMALL), SMALL, episodes=1)
     assert 0 <= summary["collision_rate"] and summary["particle_steps"] == 8 * 50
+
+
+def test_optimizer_comparison_trains_every_method_and_tables_the_best_rate(tmp_path):
+    from autoparticles.driving.optimizers import METHODS, compare_optimizers
+
+    table = compare_optimizers(tmp_path, seeds=1, steps=256, episodes=1, rates=(1e-3, 1e-2),
+                               progress=False)
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert len(runs) == len(METHODS) * 2 and all(m in table for m in METHODS)
+    assert (tmp_path / "learning_curves.png").stat().st_size > 0
+    assert compare_optimizers(tmp_path, seeds=1, steps=256, episodes=1, rates=(1e-3, 1e-2),
+                              progress=False) == table  # a rerun resumes: nothing retrained
