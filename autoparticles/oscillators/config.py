@@ -53,7 +53,7 @@ class TrainSettings(Settings):
                              "lambda(t): variance = 1 - exp(-2t), or none = 1")
     principal_axes: bool = setting(True, doc="two-gaussians: oscillators hold the principal-axis "
                                    "coordinates (else x1, x2)")
-    hidden: int = setting(8, non_negative, "digits: hidden oscillators holding the images' "
+    hidden: int = setting(16, non_negative, "digits: hidden oscillators holding the images' "
                           "first principal components, each bonded to every pixel (0: none)")
     seed: int = setting(0, non_negative)
     checkpoint_every: int = setting(2000, positive, "updates between checkpoints")
