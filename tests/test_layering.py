@@ -23,13 +23,13 @@ ALLOWED = {
     "driving": set(SHARED),
     "molecular": {"agents", "invariants", "commands", "config", "exports", "files", "render",
                   "stats", "tasks"},
-    "oscillators": {"commands", "config", "exports", "files", "loop", "render"},
+    "oscillators": {"agents", "commands", "config", "exports", "files", "loop", "render"},
     "crowd": {"commands", "config", "exports", "files", "driving", "loop"},
     "cli": set(SHARED) | SYSTEMS | {"demo"},
     "demo": set(SHARED) | SYSTEMS,
     "__init__": {"envs"},
 }
-HEAVY = {"pygame": {"render"}, "torch": {"agents"},
+HEAVY = {"pygame": {"render"}, "torch": {"agents", "oscillators"},
          "stable_baselines3": {"agents", "envs", "driving"}, "ray": {"ray_backend"},
          "openmm": {"molecular"}}
 
