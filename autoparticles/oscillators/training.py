@@ -1,8 +1,9 @@
 """A training run on disk: the output folder holds protocol.json and train.json (the
 settings), progress.csv (update, loss, learning rate, wall seconds), checkpoint.npz (the
 protocol and the optimiser's averages, written atomically every checkpoint_every updates)
-and, at the end, model.npz. Starting again on the same folder resumes from the checkpoint; the batches
-are seeded by (seed, update), so a resumed run ends where an uninterrupted one would."""
+and, at the end, model.npz. Starting again on the same folder resumes from the checkpoint;
+the batches are seeded by (seed, update), so a resumed run ends where an uninterrupted one
+would."""
 
 import time
 from pathlib import Path
@@ -40,8 +41,8 @@ def _save_checkpoint(path: Path, protocol: Protocol, optimiser: LocalOptimiser) 
 def _load_checkpoint(path: Path, protocol: Protocol, optimiser: LocalOptimiser) -> None:
     with np.load(path) as data:
         if "count" not in data or any(f"p_{k}" not in data for k in PARAMETERS):
-            raise ValueError(f"{path} is not a checkpoint of this training (use --force to "
-                             "start again)")
+            raise ValueError(f"{path} is not a checkpoint of this training (written by an "
+                             "older version?); train into another --out folder")
         for k in PARAMETERS:
             protocol.params[k][:] = data[f"p_{k}"]
         optimiser.load_state_arrays(data)
