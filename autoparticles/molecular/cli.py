@@ -187,7 +187,7 @@ def _add_simulation_options(parser) -> None:
 
     parser.add_argument("--model", default=None,
                         help="model file from `water fit` (default: the shipped model)")
-    parser.add_argument("--data", default=None, help="reference dataset (default: shipped)")
+    parser.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
     add_flags(parser, RunSettings, "ps", "temperature", "dt", "thermostat", "seed")
     parser.add_argument("--mode", choices=MODES, default=None,
                         help="force mode (default: the model's)")
@@ -220,7 +220,7 @@ def add_commands(sub) -> None:
 
     fit = command(wsub, "fit", _water_fit, "fit the O and H losses to reference forces",
                    writes=True)
-    fit.add_argument("--data", default=None, help="reference dataset (default: shipped)")
+    fit.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
     add_flags(fit, FitSettings, "basis", "cutoff", "invariants", "ridge", "mode", "order",
               "convex", "from_positions", "frame_stride")
     add_config_options(fit, "FitSettings")
@@ -256,7 +256,7 @@ def add_commands(sub) -> None:
                       writes=True)
     wwatch.add_argument("--trajectory", default=None, help="extended XYZ from `water run`")
     wwatch.add_argument("--model", default=None, help="run this model live from the reference")
-    wwatch.add_argument("--data", default=None, help="reference dataset (default: shipped)")
+    wwatch.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
     wwatch.add_argument("--frames", type=COUNT, default=200,
                         help="frames to show (live: 10 steps each; replay: evenly spaced)")
     wwatch.add_argument("--record", default=None, help="write FILE.gif or FILE.mp4 instead")

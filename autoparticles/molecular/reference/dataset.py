@@ -84,8 +84,13 @@ def save_reference(data: ReferenceData, path) -> Path:
     return atomic_savez(Path(path), arrays)
 
 
-def shipped_reference_path() -> Path:
-    return Path(str(resources.files("autoparticles") / "data" / SHIPPED))
+SHIPPED_AT = {"300K": SHIPPED, "330K": "water_reference_330K.npz"}
+"""Names of the shipped datasets (`--data 330K`): the default one at 300 K, and a second,
+independent CP2K run of the same model at 330 K (seed 2, 1 ps CSVR + 3 ps Nosé–Hoover)."""
+
+
+def shipped_reference_path(name: str = "300K") -> Path:
+    return Path(str(resources.files("autoparticles") / "data" / SHIPPED_AT[name]))
 
 
 def _frames_array(path: Path, arrays: dict, name: str, frames: int, atoms: int):
@@ -104,9 +109,12 @@ def _frames_array(path: Path, arrays: dict, name: str, frames: int, atoms: int):
 
 
 def load_reference(path=None) -> ReferenceData:
-    """The shipped 64-water CP2K dataset, or the dataset file at `path`; refuses files whose
-    arrays are missing, of the wrong shape or type, or not finite, naming the file."""
-    path = shipped_reference_path() if path is None else Path(path)
+    """The shipped 64-water CP2K dataset at 300 K, the one named by `path` if it is a key of
+    SHIPPED_AT, or the dataset file at `path`; refuses files whose arrays are missing, of the
+    wrong shape or type, or not finite, naming the file."""
+    if path is None or str(path) in SHIPPED_AT:
+        path = shipped_reference_path("300K" if path is None else str(path))
+    path = Path(path)
     arrays = read_npz(path, "reference dataset")
     missing = {"positions", "numbers", "masses", "box", "times", "metadata"} - set(arrays)
     if missing:

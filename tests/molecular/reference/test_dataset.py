@@ -65,3 +65,13 @@ def test_unreadable_dataset_is_named(tmp_path):
         load_reference(bad)
     with pytest.raises(FileNotFoundError, match="nowhere.npz"):
         load_reference(tmp_path / "nowhere.npz")
+
+
+def test_the_330k_dataset_is_an_independent_canonical_run():
+    hot, cold = load_reference("330K"), load_reference()
+    assert hot.metadata["temperature_k"] == 330 and hot.metadata["seed"] != cold.metadata["seed"]
+    assert hot.times[-1] - hot.times[0] >= 3000.0 - 1e-6  # >= 3 ps of production
+    temps = temperature(hot.velocities, hot.masses)
+    spread = 330.0 * np.sqrt(2.0 / (3 * 192))
+    assert abs(temps.mean() - 330.0) < 3 * spread / np.sqrt(30)
+    assert np.array_equal(hot.box, cold.box) and np.array_equal(hot.numbers, cold.numbers)
