@@ -49,6 +49,10 @@ class TrainSettings(Settings):
     cgd_alpha: float = setting(0.5, within(0, 1), "exponent α of the CGD metric")
     learning_rate: float = setting(0.02, positive, "step size at the start")
     final_learning_rate: float = setting(0.0005, positive, "step size at the end (geometric)")
+    rule: str = setting("forces", one_of("forces", "paths"),
+                        "forces: force matching on F*; paths: no target forces, the reverse "
+                        "increments of observed forward paths (Onsager-Machlup)")
+    path_dt: float = setting(0.01, positive, "paths: time step Δ of the observed increments")
     weighting: str = setting("variance", one_of(*WEIGHTINGS),
                              "lambda(t): variance = 1 - exp(-2t), or none = 1")
     principal_axes: bool = setting(True, doc="two-gaussians: oscillators hold the principal-axis "

@@ -15,12 +15,32 @@ import numpy as np
 from autoparticles.oscillators.world import noised
 
 
-def draw_batch(protocol, x0: np.ndarray, rng: np.random.Generator):
+def draw_batch(protocol, x0: np.ndarray, rng: np.random.Generator, rule: str = "forces"):
     """Times t (B,), one per data point, stratified over the protocol's time intervals
-    (an interval at random, then uniform in it), and standard normal z (B, N)."""
+    (an interval at random, then uniform in it), and standard normal z: (B, N) for the
+    `forces` rule, (B, 2N) for `paths` (two steps of the forward process)."""
     k = rng.integers(len(protocol.edges) - 1, size=len(x0))
     lo, hi = protocol.edges[k], protocol.edges[k + 1]
-    return lo + (hi - lo) * rng.random(len(x0)), rng.standard_normal(x0.shape)
+    width = x0.shape[1] * (2 if rule == "paths" else 1)
+    return lo + (hi - lo) * rng.random(len(x0)), rng.standard_normal((len(x0), width))
+
+
+def observe(x0, t, z, rule: str = "forces", dt: float = 0.01):
+    """(states x (B, N), target drifts (B, N)) at the times t (B,).
+
+    forces: x = x_t of the forward process and the target F*(x_t, t | x0) (force matching,
+    which needs the data point behind each state). paths: no target force is known; a
+    forward path is observed from t - Δ to t (Δ = min(dt, t/2)) and read backwards, and the
+    target is its reverse increment (x_(t-Δ) - x_t)/Δ, whose mean given x_t is the reverse
+    drift up to O(Δ). λ|F - target|² is then the Onsager–Machlup loss of that step,
+    (Δx - F Δ)²/(4Δ), times λ·4/Δ."""
+    if rule == "forces":
+        return noised(x0, t, z)
+    n = x0.shape[1]
+    step = np.minimum(dt, t / 2)
+    earlier, _ = noised(x0, t - step, z[:, :n])
+    later = earlier * np.exp(-step)[:, None] + np.sqrt(-np.expm1(-2 * step))[:, None] * z[:, n:]
+    return later, (earlier - later) / step[:, None]
 
 
 def weighting(t: np.ndarray, kind: str) -> np.ndarray:
@@ -28,15 +48,16 @@ def weighting(t: np.ndarray, kind: str) -> np.ndarray:
     return -np.expm1(-2 * t) if kind == "variance" else np.ones_like(t)
 
 
-def residuals(protocol, x0, t, z):
-    """(x_t, r = F(x_t, t) - F*(x_t, t | x0)), both (B, N)."""
-    xt, target = noised(x0, t, z)
-    return xt, protocol.forces(xt, t) - target
+def residuals(protocol, x0, t, z, rule: str = "forces", dt: float = 0.01):
+    """(x, r = F(x, t) - target), both (B, N), for the states and targets of `observe`."""
+    x, target = observe(x0, t, z, rule, dt)
+    return x, protocol.forces(x, t) - target
 
 
-def loss(protocol, x0, t, z, kind: str = "variance") -> float:
-    """The global force-matching loss mean_s λ(t_s) |F - F*|² on one batch."""
-    _, r = residuals(protocol, x0, t, z)
+def loss(protocol, x0, t, z, kind: str = "variance", rule: str = "forces",
+         dt: float = 0.01) -> float:
+    """The global loss mean_s λ(t_s) |F - target|² on one batch."""
+    _, r = residuals(protocol, x0, t, z, rule, dt)
     return float(np.mean(weighting(t, kind) * np.sum(r * r, axis=1)))
 
 
@@ -52,9 +73,11 @@ def local_gradients(x: np.ndarray, r: np.ndarray, w: np.ndarray, bonds: np.ndarr
     return grads
 
 
-def batch_gradients(protocol, x0, t, z, kind: str = "variance") -> dict:
-    """The local rule on one batch: measure x_t and r, then `local_gradients`."""
-    xt, r = residuals(protocol, x0, t, z)
+def batch_gradients(protocol, x0, t, z, kind: str = "variance", rule: str = "forces",
+                    dt: float = 0.01) -> dict:
+    """The local rule on one batch: measure the states and residuals, then
+    `local_gradients`."""
+    xt, r = residuals(protocol, x0, t, z, rule, dt)
     w = weighting(t, kind)[:, None] * protocol.weights(t) / len(t)
     return local_gradients(xt, r, w, protocol.bonds, protocol.quartic)
 
@@ -127,7 +150,8 @@ def update(protocol, optimiser: LocalOptimiser, target, settings, step: int) -> 
     resumed run draws what an uninterrupted one would). Returns the gradients."""
     rng = np.random.default_rng((settings.seed, step))
     x0 = target.to_network(target.draw(rng, settings.batch))
-    t, z = draw_batch(protocol, x0, rng)
-    grads = batch_gradients(protocol, x0, t, z, settings.weighting)
+    t, z = draw_batch(protocol, x0, rng, settings.rule)
+    grads = batch_gradients(protocol, x0, t, z, settings.weighting, settings.rule,
+                            settings.path_dt)
     optimiser.step(protocol.params, grads, learning_rate(settings, step))
     return grads

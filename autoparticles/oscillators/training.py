@@ -20,9 +20,9 @@ from autoparticles.oscillators.targets import Target, load_target
 from autoparticles.oscillators.world import make_bonds
 
 LOG_EVERY = 200
+"""Updates between rows of progress.csv."""
 MONITOR_STREAM = 2 ** 40
 """Seed stream of the monitor batch (the updates use streams 0, 1, ...)."""
-"""Updates between rows of progress.csv."""
 
 
 def start_protocol(target: Target, settings: ProtocolSettings, train: TrainSettings) -> Protocol:
@@ -48,11 +48,11 @@ def _load_checkpoint(path: Path, protocol: Protocol, optimiser: LocalOptimiser) 
         optimiser.load_state_arrays(data)
 
 
-def _monitor_batch(protocol, target, seed: int):
+def _monitor_batch(protocol, target, settings: TrainSettings):
     """A fixed batch on which progress.csv reports the loss."""
-    rng = np.random.default_rng((seed, MONITOR_STREAM))
+    rng = np.random.default_rng((settings.seed, MONITOR_STREAM))
     x0 = target.to_network(target.draw(rng, 4096))
-    return (x0, *draw_batch(protocol, x0, rng))
+    return (x0, *draw_batch(protocol, x0, rng, settings.rule))
 
 
 def train(protocol_settings: ProtocolSettings, settings: TrainSettings, out,
@@ -70,7 +70,7 @@ def train(protocol_settings: ProtocolSettings, settings: TrainSettings, out,
         _load_checkpoint(checkpoint, protocol, optimiser)
     if optimiser.count == 0 or not log.exists():
         log.write_text("update,loss,learning_rate,wall_seconds\n")
-    monitor = _monitor_batch(protocol, target, settings.seed)
+    monitor = _monitor_batch(protocol, target, settings)
     started = time.monotonic()
     with tqdm(total=settings.steps, initial=min(optimiser.count, settings.steps), unit="update",
               disable=not progress, mininterval=1.0) as bar:
@@ -78,7 +78,7 @@ def train(protocol_settings: ProtocolSettings, settings: TrainSettings, out,
             update(protocol, optimiser, target, settings, step)
             done = step + 1
             if done % LOG_EVERY == 0:
-                value = loss(protocol, *monitor, settings.weighting)
+                value = loss(protocol, *monitor, settings.weighting, settings.rule, settings.path_dt)
                 with open(log, "a") as handle:
                     handle.write(f"{done},{value:.6g},{learning_rate(settings, step):.4g},"
                                  f"{time.monotonic() - started:.1f}\n")

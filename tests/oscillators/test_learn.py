@@ -19,11 +19,15 @@ def closed_form(t):
     return 2 / s2 - 1, 2 * GAUSSIAN_MEAN[None, :] * np.exp(-t)[:, None] / s2[:, None]
 
 
-def test_single_gaussian_protocol_converges_to_the_closed_form_drift():
+@pytest.mark.parametrize("rule, steps, tolerance", [("forces", 1500, 0.08),
+                                                    ("paths", 3000, 0.12)])
+def test_single_gaussian_protocol_converges_to_the_closed_form_drift(rule, steps, tolerance):
+    """Force matching, and the rule without target forces (reverse increments of forward
+    paths: noisier targets, so more updates and a looser tolerance)."""
     settings = ProtocolSettings(time_bins=8, spacing="uniform", t_min=0.05, t_final=2.0,
                                 quartic=False)
-    train = TrainSettings(target="gaussian", steps=1500, batch=1024, learning_rate=0.05,
-                          final_learning_rate=0.002)
+    train = TrainSettings(target="gaussian", steps=steps, batch=1024, learning_rate=0.05,
+                          final_learning_rate=0.002, rule=rule)
     target = load_target("gaussian")
     protocol = Protocol.untrained(settings, 2, make_bonds("chain", 2))
     optimiser = LocalOptimiser(protocol.params)
@@ -31,8 +35,9 @@ def test_single_gaussian_protocol_converges_to_the_closed_form_drift():
         update(protocol, optimiser, target, train, step)
     middle = 0.5 * (protocol.edges[1:] + protocol.edges[:-1])
     a, h = closed_form(middle)
-    assert np.allclose(protocol.params["a"], a[:, None], rtol=0.08, atol=0.05)
-    assert np.allclose(protocol.params["h"], h, rtol=0.08, atol=0.05)
+    assert np.allclose(protocol.params["a"], a[:, None], rtol=tolerance, atol=0.05), \
+        (protocol.params["a"][:, 0], a)
+    assert np.allclose(protocol.params["h"], h, rtol=tolerance, atol=0.05)
     assert np.abs(protocol.params["J"]).max() < 0.1 and not protocol.params["b"].any()
 
 
@@ -82,21 +87,22 @@ def test_far_oscillators_do_not_move_the_update_on_the_grid():
     assert np.allclose(before["J"][:, bond], after["J"][:, bond], rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("basis", ["bins", "hat"])
-def test_local_updates_are_the_gradient_of_the_global_loss(basis):
+@pytest.mark.parametrize("basis, rule", [("bins", "forces"), ("hat", "forces"),
+                                         ("bins", "paths")])
+def test_local_updates_are_the_gradient_of_the_global_loss(basis, rule):
     rng = np.random.default_rng(3)
     protocol = random_protocol(rng, graph="chain", size=4, basis=basis)
     x0 = rng.standard_normal((256, 4))
-    t, z = draw_batch(protocol, x0, rng)
-    grads = batch_gradients(protocol, x0, t, z)
+    t, z = draw_batch(protocol, x0, rng, rule)
+    grads = batch_gradients(protocol, x0, t, z, rule=rule)
     step = 1e-6
     for name, value in protocol.params.items():
         for index in [(0, 0), (2, 1), (value.shape[0] - 1, value.shape[1] - 1)]:
             saved = value[index]
             value[index] = saved + step
-            up = loss(protocol, x0, t, z)
+            up = loss(protocol, x0, t, z, rule=rule)
             value[index] = saved - step
-            down = loss(protocol, x0, t, z)
+            down = loss(protocol, x0, t, z, rule=rule)
             value[index] = saved
             assert grads[name][index] == pytest.approx((up - down) / (2 * step), rel=1e-5,
                                                        abs=1e-8), (name, index)
