@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     cgd.add_argument("--steps", type=COUNT, default=2000, help="gradients per toy run")
     cgd.add_argument("--driving-steps", type=SEED, default=0,
                      help="also train PPO drivers for this many particle-steps per run "
-                          "(5 methods × 4 learning rates × --seeds runs; about 30 min in all "
+                          "(5 methods × 4 learning rates × --seeds runs; about 40 min in all "
                           "at 100000 and 3 seeds on one core)")
     cgd.add_argument("--seeds", type=COUNT, default=3, help="seeds per optimiser on driving")
     cgd.add_argument("--out", default="runs/cgd", help="output folder")
