@@ -61,15 +61,21 @@ def drift(x, a, b, h, J, bonds) -> np.ndarray:
     return force
 
 
+@numba.njit(cache=True, inline="always")
+def _row_force(x, a, b, h, J, bond_i, bond_j, force):
+    """force (N,) = the drift at one state x (N,); a, b, h: (N,); J: (E,)."""
+    for i in range(len(x)):
+        force[i] = -a[i] * x[i] - b[i] * x[i] ** 3 + h[i]
+    for e in range(len(bond_i)):
+        force[bond_i[e]] -= J[e] * x[bond_j[e]]
+        force[bond_j[e]] -= J[e] * x[bond_i[e]]
+
+
 @numba.njit(cache=True)
 def _drift_kernel(x, a, b, h, J, bond_i, bond_j, force):
     """force (B, N) = the drift of `drift` for every row of x; all parameters (B, ·)."""
     for s in range(x.shape[0]):
-        for i in range(x.shape[1]):
-            force[s, i] = -a[s, i] * x[s, i] - b[s, i] * x[s, i] ** 3 + h[s, i]
-        for e in range(len(bond_i)):
-            force[s, bond_i[e]] -= J[s, e] * x[s, bond_j[e]]
-            force[s, bond_j[e]] -= J[s, e] * x[s, bond_i[e]]
+        _row_force(x[s], a[s], b[s], h[s], J[s], bond_i, bond_j, force[s])
 
 
 def noised(x0: np.ndarray, t: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,11 +94,7 @@ def euler_maruyama_step(x, a, b, h, J, bond_i, bond_j, dt, noise):
     amplitude = np.sqrt(2.0 * dt)
     force = np.empty(size)
     for s in range(n):
-        for i in range(size):
-            force[i] = -a[i] * x[s, i] - b[i] * x[s, i] ** 3 + h[i]
-        for e in range(len(J)):
-            force[bond_i[e]] -= J[e] * x[s, bond_j[e]]
-            force[bond_j[e]] -= J[e] * x[s, bond_i[e]]
+        _row_force(x[s], a, b, h, J, bond_i, bond_j, force)
         for i in range(size):
             x[s, i] += force[i] * dt + amplitude * noise[s, i]
 
