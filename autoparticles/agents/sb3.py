@@ -90,10 +90,11 @@ def make_model(settings: TrainSettings, venv, checkpoint: Path):
     if checkpoint.exists():
         return algo.load(checkpoint, env=venv, device="cpu")
     policy_kwargs = {"net_arch": list(settings.net)}
-    if cgd_options(settings) is not None:
+    options = cgd_options(settings)
+    if options is not None:
         from autoparticles.agents.optim import CGD
 
-        policy_kwargs.update(optimizer_class=CGD, optimizer_kwargs=cgd_options(settings))
+        policy_kwargs.update(optimizer_class=CGD, optimizer_kwargs=options)
     if settings.algo == "ppo":
         policy_kwargs["log_std_init"] = settings.log_std_init
         return PPO("MlpPolicy", venv, learning_rate=settings.learning_rate,

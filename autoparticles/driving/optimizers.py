@@ -36,7 +36,7 @@ def _folder(out: Path, method: str, lr: float, seed: int) -> Path:
     fields = METHODS[method]
     slug = fields["optimizer"]
     if slug != "adam":
-        slug += f"-a{fields.get('cgd_alpha', 0.5):g}"
+        slug += f"-a{fields.get('cgd_alpha', TrainSettings().cgd_alpha):g}"
     return out / slug / f"lr{lr:g}" / f"seed{seed}"
 
 
@@ -75,17 +75,16 @@ def compare_optimizers(out, seeds: int = 3, steps: int = 100_000, episodes: int 
                 folder = _folder(out, method, lr, seed)
                 learner = TrainSettings(steps=steps, seed=seed, learning_rate=lr,
                                         log_every=max(1, steps // 10), **fields)
-                if not _train_or_diverge(config, learner, folder, progress):
-                    runs.append({"method": method, "lr": lr, "seed": seed,
-                                 "score": float("-inf"), "wall_seconds": float("nan")})
-                    continue
-                curve = load_progress(folder)
-                curves[method, lr, seed] = curve.assign(variant=method, seed=seed)
-                runs.append({"method": method, "lr": lr, "seed": seed,
-                             "score": tail_reward(curve),
-                             "wall_seconds": curve.wall_seconds.max()})
+                score, seconds = float("-inf"), float("nan")  # a diverged run
+                if _train_or_diverge(config, learner, folder, progress):
+                    curve = load_progress(folder)
+                    curves[method, lr, seed] = curve.assign(variant=method, seed=seed)
+                    score, seconds = tail_reward(curve), curve.wall_seconds.max()
+                runs.append({"method": method, "lr": lr, "seed": seed, "score": score,
+                             "wall_seconds": seconds})
     runs = pd.DataFrame(runs)
     runs.to_csv(out / "runs.csv", index=False)
+    by_run = runs.set_index(["method", "lr", "seed"])
     scores = runs.groupby(["method", "lr"], sort=False).score.mean().fillna(float("-inf"))
     best = {method: scores[method].idxmax() for method in METHODS}
     rows = []
@@ -94,8 +93,7 @@ def compare_optimizers(out, seeds: int = 3, steps: int = 100_000, episodes: int 
             model = _folder(out, method, lr, seed) / "model.zip"
             metrics = evaluate(load_model_policy(model, config), config, episodes, 10_000 + seed)
             rows.append({"method": method, "lr": lr, "seed": seed, **metrics,
-                         **runs[(runs.method == method) & (runs.lr == lr)
-                                & (runs.seed == seed)].iloc[0][["score", "wall_seconds"]]})
+                         **by_run.loc[(method, lr, seed)]})
     results = pd.DataFrame(rows)
     results["relative_collision_rate"] = results.collision_rate / results.ballistic_rate_theory
     results.to_csv(out / "results.csv", index=False)
