@@ -108,8 +108,7 @@ def load_protocol(path) -> Protocol:
 def protocol_target(protocol: Protocol) -> Target:
     """The target a protocol was trained on, in the units it was trained in."""
     train = protocol.meta["train"]
-    return load_target(protocol.meta["target"], train["principal_axes"],
-                       train.get("hidden", 0) if protocol.meta["target"] == "digits" else 0)
+    return load_target(protocol.meta["target"], train["principal_axes"], train.get("hidden", 0))
 
 
 def sample(protocol: Protocol, n: int, steps: int = 600, seed: int = 0) -> np.ndarray:

@@ -62,11 +62,6 @@ class TrainSettings(Settings):
     seed: int = setting(0, non_negative)
     checkpoint_every: int = setting(2000, positive, "updates between checkpoints")
 
-    @property
-    def hidden_for_target(self) -> int:
-        """`hidden` where the target takes hidden oscillators (digits), else 0."""
-        return self.hidden if self.target == "digits" else 0
-
 
 @dataclass(frozen=True)
 class SampleSettings(Settings):

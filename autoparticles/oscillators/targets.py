@@ -84,10 +84,9 @@ class Target:
 def load_target(name: str, principal_axes: bool = True, hidden: int = 0) -> Target:
     """The named target (see config.TARGETS); the mixture's oscillators hold its principal-axis
     coordinates when `principal_axes` (a cubic force per oscillator then fits the double well
-    along the modes without a cross term), else x1 and x2. `hidden` (digits only): hidden
-    oscillators holding the first principal components of the training images."""
-    if hidden and name != "digits":
-        raise ValueError(f"hidden oscillators are for the digits target, not {name!r}")
+    along the modes without a cross term), else x1 and x2. `hidden`: hidden oscillators
+    holding the first principal components of the training images (digits only; the
+    analytic targets have none, as `principal_axes` only concerns the mixture)."""
     if name == "gaussian":
         return Target(name, 2)
     if name == "two-gaussians":

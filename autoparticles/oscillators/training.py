@@ -62,7 +62,7 @@ def train(protocol_settings: ProtocolSettings, settings: TrainSettings, out,
 
     out = claim_folder(out, {"protocol": protocol_settings, "train": settings},
                        free=("steps", "checkpoint_every"))
-    target = load_target(settings.target, settings.principal_axes, settings.hidden_for_target)
+    target = load_target(settings.target, settings.principal_axes, settings.hidden)
     protocol = start_protocol(target, protocol_settings, settings)
     optimiser = LocalOptimiser(protocol.params, settings.optimizer, settings.cgd_alpha)
     checkpoint, log = out / "checkpoint.npz", out / "progress.csv"
