@@ -60,9 +60,9 @@ def train(protocol_settings: ProtocolSettings, settings: TrainSettings, out,
     """Train (or resume) into the folder `out`; returns the path of model.npz."""
     from tqdm.auto import tqdm
 
+    target = load_target(settings.target, settings.principal_axes, settings.hidden)
     out = claim_folder(out, {"protocol": protocol_settings, "train": settings},
                        free=("steps", "checkpoint_every"))
-    target = load_target(settings.target, settings.principal_axes, settings.hidden)
     protocol = start_protocol(target, protocol_settings, settings)
     optimiser = LocalOptimiser(protocol.params, settings.optimizer, settings.cgd_alpha)
     checkpoint, log = out / "checkpoint.npz", out / "progress.csv"

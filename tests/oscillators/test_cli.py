@@ -89,3 +89,11 @@ def test_digit_hidden_oscillators_hold_principal_components_and_round_trip():
     assert np.allclose(x[:, :64] @ target.hidden.T, 0.0, atol=1e-9)  # what the components leave
     assert np.allclose(target.to_target(x), target.train)
     assert np.var(x[:, :64]) < 0.5 * np.var(load_target("digits").to_network(target.train))
+
+
+def test_too_many_hidden_oscillators_are_refused_before_anything_is_written(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["oscillators", "train", "--target", "digits", "--set", "hidden=100",
+                 "--steps", "2", "--out", str(out)]) == 2
+    assert "at most 64 principal components" in capsys.readouterr().err
+    assert not out.exists()
