@@ -1,9 +1,12 @@
 """The learned water on OpenMM against our own engine: steps/s for growing boxes.
 
-    python benchmarks/bench_openmm_water.py [--molecules 64 512 4096] [--threads 1 2] [--seconds 20]
+    python benchmarks/bench_openmm_water.py [--molecules 64 512 4096] [--threads 1 2]
+        [--forces kernels expressions] [--seconds 20]
 
 Both run the shipped model (conservative, Nosé–Hoover chain, 300 K, 0.5 fs) from the same
-box: the peers' random 64-molecule box, tiled k × k × k for 64·k³ molecules; OpenMM on its CPU platform with 1 and 2 threads (molecular/openmm_system.py).
+box: the peers' random 64-molecule box, tiled k × k × k for 64·k³ molecules; OpenMM on its
+CPU platform with 1 and 2 threads, the model in each of its forms (molecular/openmm_system.py:
+our kernels in a PythonForce, or CustomGBForce expressions).
 Each size is timed for at least --seconds (and at least 2 steps) after one warm-up step;
 OpenMM's System and Context set-up is timed apart. Prints steps/s and writes CSV.
 """
@@ -63,15 +66,15 @@ def ours(model, molecules, seconds, settings):
     return rate(step, seconds), 0.0
 
 
-def on_openmm(model, molecules, seconds, settings, threads):
+def on_openmm(model, molecules, seconds, settings, threads, forces):
     from autoparticles.molecular import openmm_system as omm
     from autoparticles.molecular.world import maxwell_boltzmann
 
     box, masses = tiled_box(molecules)
     started = time.perf_counter()
     integrator = omm.integrator(settings)
-    context = omm.make_context(omm.model_system(model, box.numbers, masses, box.box), integrator,
-                               "CPU", threads)
+    system = omm.model_system(model, box.numbers, masses, box.box, forces)
+    context = omm.make_context(system, integrator, "CPU", threads)
     context.setPositions(box.positions / omm.NM)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
     context.setVelocities(v / omm.VELOCITY_TO_A_PER_FS)
@@ -87,6 +90,8 @@ def main():
     parser.add_argument("--molecules", type=int, nargs="+", default=[64, 512, 4096])
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2],
                         help="OpenMM CPU threads (none: our engine only)")
+    parser.add_argument("--forces", nargs="+", default=["kernels", "expressions"],
+                        choices=["kernels", "expressions"], help="the model's forms in OpenMM")
     parser.add_argument("--seconds", type=float, default=20.0, help="least timing per row [s]")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
@@ -94,14 +99,14 @@ def main():
     rows = []
     for molecules in args.molecules:
         runs = [("autoparticles", lambda: ours(model, molecules, args.seconds, settings))]
-        runs += [(f"OpenMM CPU, {t} thread{'s' * (t > 1)}",
-                  lambda t=t: on_openmm(model, molecules, args.seconds, settings, t))
-                 for t in args.threads]
+        runs += [(f"OpenMM CPU {forces}, {t} thread{'s' * (t > 1)}",
+                  lambda t=t, f=forces: on_openmm(model, molecules, args.seconds, settings, t, f))
+                 for forces in args.forces for t in args.threads]
         for name, run in runs:
             per_s, setup = run()
             rows.append({"engine": name, "molecules": molecules, "steps_per_s": per_s,
                          "atom_steps_per_s": per_s * 3 * molecules, "setup_s": setup})
-            print(f"{molecules:6d} H2O {name:24s} {per_s:10.3g} steps/s (set-up {setup:.1f} s)",
+            print(f"{molecules:6d} H2O {name:36s} {per_s:10.3g} steps/s (set-up {setup:.1f} s)",
                   flush=True)
     table = pd.DataFrame(rows)
     ours_rate = table[table.engine == "autoparticles"].set_index("molecules").steps_per_s

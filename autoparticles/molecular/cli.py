@@ -92,8 +92,8 @@ def _water_model(args):
 
 def _engine(args, model, data=None):
     """The Simulation class (or factory) of --engine: ours, or OpenMM on --platform with
-    --threads (molecular/openmm_system.py), refused before any output for a model it
-    cannot run (in the box of `data`, if given)."""
+    --threads and --openmm-forces (molecular/openmm_system.py), refused before any output
+    for a model it cannot run (in the box of `data`, if given)."""
     if args.engine == "ours":
         from autoparticles.molecular.world import Simulation
 
@@ -104,8 +104,9 @@ def _engine(args, model, data=None):
                                                        require_openmm)
 
     require_openmm()
-    check_exportable(model, None if data is None else data.box)
-    return partial(OpenMMSimulation, platform=args.platform, threads=args.threads)
+    check_exportable(model, None if data is None else data.box, args.openmm_forces)
+    return partial(OpenMMSimulation, platform=args.platform, threads=args.threads,
+                   forces=args.openmm_forces)
 
 
 def _water_run(args) -> int:
@@ -183,7 +184,7 @@ def _water_watch(args) -> int:
 
 
 def _add_simulation_options(parser) -> None:
-    from autoparticles.molecular.config import MODES, RunSettings
+    from autoparticles.molecular.config import FORCE_FORMS, MODES, RunSettings
 
     parser.add_argument("--model", default=None,
                         help="model file from `water fit` (default: the shipped model)")
@@ -193,10 +194,15 @@ def _add_simulation_options(parser) -> None:
                         help="force mode (default: the model's)")
     add_config_options(parser, "RunSettings")
     parser.add_argument("--engine", choices=["ours", "openmm"], default="ours",
-                        help="who takes the steps: our engine, or OpenMM (radial conservative "
-                             "models; --threads sets its CPU threads)")
-    parser.add_argument("--platform", choices=["CPU", "Reference"], default="CPU",
-                        help="OpenMM platform (Reference: double precision, slow)")
+                        help="who takes the steps: our engine, or OpenMM's integrators "
+                             "(conservative models; --threads sets its CPU threads)")
+    parser.add_argument("--platform", choices=["CPU", "Reference", "CUDA", "OpenCL"],
+                        default="CPU", help="OpenMM platform (Reference: double precision, slow)")
+    parser.add_argument("--openmm-forces", choices=FORCE_FORMS, default=FORCE_FORMS[0],
+                        help="the model's form in OpenMM: kernels (our numba kernels called "
+                             "by a PythonForce: any conservative model, fast on CPU) or "
+                             "expressions (CustomGBForces: radial models only, the form GPU "
+                             "platforms compile)")
 
 
 def add_commands(sub) -> None:

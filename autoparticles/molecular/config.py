@@ -26,6 +26,8 @@ _BY_NUMBER = {e.number: k for k, e in enumerate(SPECIES)}
 _BY_SYMBOL = {e.symbol: e.number for e in SPECIES}
 MODES = ("conservative", "agent")
 """Force modes of a model (see agent.py)."""
+FORCE_FORMS = ("kernels", "expressions")
+"""How a model enters OpenMM (see openmm_system.py); the first is the default."""
 
 
 def species_indices(numbers) -> np.ndarray:

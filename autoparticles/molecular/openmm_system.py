@@ -1,7 +1,14 @@
 """A fitted water model inside OpenMM: `openmm.System`, `Topology` and a `Simulation` whose
 steps OpenMM takes (its integrators, platforms and threads).
 
-The export is exact, not a refit. A species' loss H_A(φ) = c·φ̃ + ½ φ̃ᵀCφ̃ (φ̃ = φ - φ̄) with
+The model enters OpenMM in one of two forms (FORCE_FORMS):
+- 'kernels': one `PythonForce` whose callback is our engine's evaluation (the numba
+  invariant kernels and the fitted losses) — every conservative model, the angular one
+  included; computed on the CPU, one Python call a step.
+- 'expressions': `CustomGBForce`s, below — radial models only; the form a GPU platform
+  compiles into its own kernels (on OpenMM's CPU platform it is ~35× slower than 'kernels').
+
+The 'expressions' export is exact, not a refit. A species' loss H_A(φ) = c·φ̃ + ½ φ̃ᵀCφ̃ (φ̃ = φ - φ̄) with
 C = Σ_k λ_k v_k v_kᵀ (C is positive semidefinite, rank ≤ F) reads
     H_A = Σ_k ½ λ_k (ψ_k - v_k·φ̄)² + c·φ - c·φ̄,    ψ_k(i) = v_k·φ(i) = Σ_j u_{A,k,B_j}(d_ij),
 so each eigen-direction k is one pair sum ψ_k per atom followed by a per-atom energy: exactly
@@ -11,9 +18,9 @@ there are max(rank C_O, rank C_H) of them. The linear part c·φ is a pair poten
 particle-pair energy term of the first force. The pair functions u(d) = Σ_n v_{B·nb+n} h_n(d)
 are tabulated (OpenMM's natural cubic splines) on a fine grid of exact basis values.
 
-Units: OpenMM's nm, ps, kJ/mol; ours Å, fs, eV (conversions below). Only conservative radial
-models export: the `agent` mode's forces are no energy's gradient, and the angular model's
-three-body sums have no OpenMM custom-force form.
+Units: OpenMM's nm, ps, kJ/mol; ours Å, fs, eV (conversions below). Only conservative models
+export: the `agent` mode's forces are no energy's gradient; and the angular model's
+three-body sums have no OpenMM custom-force form, so it takes the 'kernels' form only.
 """
 
 import math
@@ -22,7 +29,7 @@ import numpy as np
 
 from autoparticles.invariants.radial import basis_values
 from autoparticles.molecular.agent import WaterModel
-from autoparticles.molecular.config import SPECIES, RunSettings, species_indices
+from autoparticles.molecular.config import FORCE_FORMS, SPECIES, RunSettings, species_indices
 from autoparticles.molecular.units import AVOGADRO
 from autoparticles.molecular.world import ACCEL, Simulation
 
@@ -53,13 +60,15 @@ def require_openmm():
     return openmm
 
 
-def check_exportable(model: WaterModel, box=None) -> None:
+def check_exportable(model: WaterModel, box=None, forces: str = FORCE_FORMS[0]) -> None:
     """ValueError in one line when `model` (in the orthorhombic box (3,) [Å], if given) has
-    no OpenMM form."""
-    if model.angular is not None:
+    no OpenMM form of kind `forces` (one of FORCE_FORMS)."""
+    if forces not in FORCE_FORMS:
+        raise ValueError(f"OpenMM forces must be one of {', '.join(FORCE_FORMS)}; got {forces!r}")
+    if model.angular is not None and forces == "expressions":
         raise ValueError("the angular model's three-body invariants cannot be expressed as "
-                         "OpenMM custom forces; --engine openmm runs radial (pair-invariant) "
-                         "models only")
+                         "OpenMM custom forces; run it with --openmm-forces kernels (radial "
+                         "models take both forms)")
     if model.mode != "conservative":
         raise ValueError(f"the {model.mode!r} mode's forces are not the gradient of an energy; "
                          "--engine openmm runs conservative models only")
@@ -151,18 +160,49 @@ def _add_linear_terms(openmm, force, model, step, blocks) -> None:
                         openmm.CustomGBForce.SingleParticle)
 
 
-def model_system(model: WaterModel, numbers, masses, box, table_step: float = TABLE_STEP):
-    """`openmm.System` of atoms with atomic numbers (N,) and masses (N,) [u] in the
-    orthorhombic periodic box (3,) [Å], its energy the model's Σ_i H_{A_i}(φ(i))."""
+class KernelForce:
+    """The callback of OpenMM's `PythonForce` for `model` on atoms of `species` (N,): our
+    engine's energy [kJ/mol] and forces (N, 3) [kJ/mol/nm] at the State's positions, with
+    its own neighbour list (made anew when the State's box differs, e.g. under a barostat)."""
+
+    def __init__(self, model: WaterModel, species):
+        self.model, self.species = model, np.asarray(species)
+        self.box, self.nlist = None, None
+
+    def __call__(self, state):
+        box = np.diag(_ours(state.getPeriodicBoxVectors(asNumpy=True))) * NM
+        if self.box is None or not np.array_equal(box, self.box):
+            check_exportable(self.model, box, "kernels")
+            self.box, self.nlist = box, self.model.new_neighbour_list(box)
+        x = _ours(state.getPositions(asNumpy=True)) * NM
+        losses, forces, _ = self.model.evaluate(x, self.species, self.nlist)
+        return float(losses.sum()) * EV_TO_KJ_PER_MOL, forces * (EV_TO_KJ_PER_MOL * NM)
+
+
+def kernel_force(model: WaterModel, species):
+    """The model as one periodic OpenMM `PythonForce` calling our kernels (KernelForce)."""
     openmm = require_openmm()
-    check_exportable(model, box)
+    force = openmm.PythonForce(KernelForce(model, species))
+    force.setUsesPeriodicBoundaryConditions(True)
+    return force
+
+
+def model_system(model: WaterModel, numbers, masses, box, forces: str = FORCE_FORMS[0],
+                 table_step: float = TABLE_STEP):
+    """`openmm.System` of atoms with atomic numbers (N,) and masses (N,) [u] in the
+    orthorhombic periodic box (3,) [Å], its energy the model's Σ_i H_{A_i}(φ(i)); `forces`:
+    'kernels' or 'expressions' (FORCE_FORMS; table_step serves the latter)."""
+    openmm = require_openmm()
+    check_exportable(model, box, forces)
     system = openmm.System()
     edges = np.asarray(box, dtype=float) / NM
     system.setDefaultPeriodicBoxVectors(*(openmm.Vec3(*(edges[d] * (np.arange(3) == d)))
                                           for d in range(3)))
     for m in masses:
         system.addParticle(float(m))
-    for force in model_forces(model, species_indices(numbers), table_step):
+    species = species_indices(numbers)
+    for force in ([kernel_force(model, species)] if forces == "kernels"
+                  else model_forces(model, species, table_step)):
         system.addForce(force)
     return system
 
@@ -236,17 +276,19 @@ class OpenMMSimulation(Simulation):
     runs in stretches between observations and copies x, v (and, for the observers, our
     engine's losses, forces and invariants) back at each one. platform: 'CPU' or 'Reference';
     threads: CPU threads. OpenMM's integrators are leapfrog, their velocities those of half
-    a step before the positions: v(t - dt/2) = v(t) - a(t) dt/2 goes in, v(t) comes back."""
+    a step before the positions: v(t - dt/2) = v(t) - a(t) dt/2 goes in, v(t) comes back.
+    forces: the model's form in OpenMM (FORCE_FORMS)."""
 
     engine = "OpenMM"
 
     def __init__(self, model, positions, velocities, numbers, masses, box,
-                 settings: RunSettings = RunSettings(), platform: str = "CPU", threads: int = 1):
-        check_exportable(model, box)
+                 settings: RunSettings = RunSettings(), platform: str = "CPU", threads: int = 1,
+                 forces: str = FORCE_FORMS[0]):
+        check_exportable(model, box, forces)
         super().__init__(model, positions, velocities, numbers, masses, box, settings)
         self.integrator = integrator(settings)
-        self.context = make_context(model_system(model, numbers, masses, box), self.integrator,
-                                    platform, threads)
+        self.context = make_context(model_system(model, numbers, masses, box, forces),
+                                    self.integrator, platform, threads)
         self.context.setPositions(self.x / NM)
         self.context.setVelocities((self.v - self._half_kick(self.forces)) / VELOCITY_TO_A_PER_FS)
         self.platform = platform

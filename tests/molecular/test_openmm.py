@@ -1,4 +1,5 @@
-"""The fitted model on OpenMM: the same energies and forces as our engine, the same dynamics
+"""The fitted model on OpenMM, in both forms (our kernels through a PythonForce, and the
+CustomGBForce expressions): the same energies and forces as our engine, the same dynamics
 under velocity Verlet, a conserved energy, and one-line refusals."""
 
 import sys
@@ -15,14 +16,14 @@ openmm = pytest.importorskip("openmm")
 omm = pytest.importorskip("autoparticles.molecular.openmm_system")
 
 
-def openmm_energy_and_forces(model, x, numbers, box, platform="Reference"):
-    system = omm.model_system(model, numbers, masses(numbers), box)
+def openmm_energy_and_forces(model, x, numbers, box, platform="Reference", forces="expressions"):
+    system = omm.model_system(model, numbers, masses(numbers), box, forces)
     context = omm.make_context(system, openmm.VerletIntegrator(0.0005), platform)
     return omm.energy_and_forces(context, x)
 
 
-def assert_agrees(model, x, numbers, box, rtol, platform="Reference"):
-    energy, forces = openmm_energy_and_forces(model, x, numbers, box, platform)
+def assert_agrees(model, x, numbers, box, rtol, platform="Reference", forces="expressions"):
+    energy, forces = openmm_energy_and_forces(model, x, numbers, box, platform, forces)
     ours = model.forces(x, numbers, box)
     assert energy == pytest.approx(model.losses(x, numbers, box).sum(), rel=rtol)
     assert np.linalg.norm(forces - ours) <= rtol * np.linalg.norm(ours)
@@ -36,11 +37,12 @@ def reference():
     return load_reference()
 
 
-def test_shipped_model_agrees_with_our_engine_on_reference_frames(reference):
+@pytest.mark.parametrize("forces", ["kernels", "expressions"])
+def test_shipped_model_agrees_with_our_engine_on_reference_frames(reference, forces):
     from autoparticles.molecular.agent import load_model
 
     model, d = load_model(), reference
-    system = omm.model_system(model, d.numbers, d.masses, d.box)
+    system = omm.model_system(model, d.numbers, d.masses, d.box, forces)
     for platform, rtol in (("Reference", 1e-5), ("CPU", 1e-4)):  # CPU: partly single precision
         context = omm.make_context(system, openmm.VerletIntegrator(0.0005), platform)
         for frame in (0, d.n_frames - 1):
@@ -66,14 +68,40 @@ def test_random_models_agree_and_forces_are_the_energy_gradient(small_box, basis
         assert -(up - down) / (2 * h) == pytest.approx(forces[atom, axis], rel=1e-5, abs=1e-7)
 
 
-def test_verlet_on_openmm_follows_our_engine_and_keeps_the_energy(small_box):
+def test_the_angular_model_runs_on_openmm_through_our_kernels(small_box):
+    x, numbers, box = small_box
+    model = make_random_model(angular=SMALL_ANGULAR, seed=3)
+    assert_agrees(model, x, numbers, box, 1e-9, forces="kernels")
+    assert_agrees(model, x, numbers, box, 1e-5, platform="CPU", forces="kernels")
+
+
+def test_a_barostat_changes_the_box_and_the_kernels_follow_it(small_box):
+    x, numbers, box = small_box
+    model = make_soft_model()
+    system = omm.model_system(model, numbers, masses(numbers), box, "kernels")
+    system.addForce(openmm.MonteCarloBarostat(5000.0, 300.0, 2))  # 5 kbar: the box shrinks
+    context = omm.make_context(system, openmm.VerletIntegrator(0.0005), "Reference")
+    context.setPositions(x / omm.NM)
+    context.setVelocitiesToTemperature(300.0, 1)
+    context.getIntegrator().step(60)
+    state = context.getState(getPositions=True, getEnergy=True, getForces=True)
+    new_box = np.diag(omm._ours(state.getPeriodicBoxVectors(asNumpy=True))) * omm.NM
+    x_new = omm._ours(state.getPositions(asNumpy=True)) * omm.NM
+    assert not np.allclose(new_box, box)
+    assert omm._ours(state.getPotentialEnergy()) / omm.EV_TO_KJ_PER_MOL == pytest.approx(
+        model.losses(x_new, numbers, new_box).sum(), rel=1e-9)
+
+
+@pytest.mark.parametrize("forces", ["kernels", "expressions"])
+def test_verlet_on_openmm_follows_our_engine_and_keeps_the_energy(small_box, forces):
     x, numbers, box = small_box
     m = masses(numbers)
     v = maxwell_boltzmann(m, 300.0, np.random.default_rng(1))
     settings = RunSettings(thermostat="none", dt=0.5, frame_every=10, log_every=10)
     model = make_soft_model()
     ours = Simulation(model, x, v, numbers, m, box, settings)
-    theirs = omm.OpenMMSimulation(model, x, v, numbers, m, box, settings, platform="Reference")
+    theirs = omm.OpenMMSimulation(model, x, v, numbers, m, box, settings, platform="Reference",
+                                  forces=forces)
     ours.run(20)
     theirs.run(20)
     np.testing.assert_allclose(theirs.x, ours.x, atol=1e-8)
@@ -103,15 +131,19 @@ def test_topology_has_one_water_residue_per_molecule(small_box):
     assert {r.name for r in top.residues()} == {"HOH"}
 
 
-@pytest.mark.parametrize("model, box, words", [
-    (make_random_model(angular=SMALL_ANGULAR), 6.2, "angular"),
-    (make_random_model(mode="agent"), 6.2, "conservative"),
-    (make_random_model(), 5.0, "twice the model cutoff"),
+@pytest.mark.parametrize("model, box, forces, words", [
+    (make_random_model(angular=SMALL_ANGULAR), 6.2, "expressions", "angular"),
+    (make_random_model(mode="agent"), 6.2, "kernels", "conservative"),
+    (make_random_model(mode="agent"), 6.2, "expressions", "conservative"),
+    (make_random_model(), 5.0, "kernels", "twice the model cutoff"),
+    (make_random_model(), 5.0, "expressions", "twice the model cutoff"),
+    (make_random_model(), 6.2, "torch", "kernels, expressions"),
 ])
-def test_models_without_an_openmm_form_are_refused_in_one_line(small_box, model, box, words):
+def test_models_without_an_openmm_form_are_refused_in_one_line(small_box, model, box, forces,
+                                                               words):
     x, numbers, _ = small_box
     with pytest.raises(ValueError, match=words) as error:
-        omm.model_system(model, numbers, masses(numbers), np.full(3, box))
+        omm.model_system(model, numbers, masses(numbers), np.full(3, box), forces)
     assert "\n" not in str(error.value)
 
 
@@ -128,8 +160,8 @@ def refused(capsys, argv, *words):
 def test_cli_refuses_before_writing(capsys, tmp_path, monkeypatch):
     angular = make_random_model(angular=SMALL_ANGULAR).save(tmp_path / "angular.npz")
     out = tmp_path / "run"
-    refused(capsys, ["water", "run", "--engine", "openmm", "--model", str(angular), "--out", str(out)],
-            "angular", "radial")
+    refused(capsys, ["water", "run", "--engine", "openmm", "--openmm-forces", "expressions",
+                     "--model", str(angular), "--out", str(out)], "angular", "--openmm-forces kernels")
     refused(capsys, ["water", "validate", "--engine", "openmm", "--mode", "agent", "--out", str(out)],
             "conservative")
     wide = make_random_model(basis=RadialBasis.gaussians(cutoff=6.5, count=4)).save(tmp_path / "wide.npz")
@@ -140,12 +172,13 @@ def test_cli_refuses_before_writing(capsys, tmp_path, monkeypatch):
     assert not out.exists()
 
 
-def test_water_run_on_openmm_writes_its_trajectory(capsys, tmp_path):
+@pytest.mark.parametrize("forces", ["kernels", "expressions"])
+def test_water_run_on_openmm_writes_its_trajectory(capsys, tmp_path, forces):
     from autoparticles.cli import main
 
     out = tmp_path / "run"
-    assert main(["water", "run", "--engine", "openmm", "--ps", "0.005", "--set", "log_every=5",
-                 "--out", str(out)]) == 0
+    assert main(["water", "run", "--engine", "openmm", "--openmm-forces", forces, "--ps", "0.005",
+                 "--set", "log_every=5", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("ok;") and (out / "traj.extxyz").exists()
     rows = (out / "log.csv").read_text().splitlines()
