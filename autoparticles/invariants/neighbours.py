@@ -164,10 +164,13 @@ def _max_shift2(positions, reference, box):
 class NeighbourList:
     """Full Verlet list on a cell list, with a skin.
 
-    cutoff: interaction range; skin: extra margin so the list stays valid until a particle
-    moved skin/2 (shrunk so that cutoff + skin <= L/2 in a periodic box); box: None for free
-    space or (D,) edges; reorder: when True, each rebuild sorts particles by cell and
-    `update` returns the permutation the caller must apply to its own arrays.
+    cutoff: interaction range (<= L/2 in a periodic box, so one image of a pair at most is in
+    range); skin: extra margin so the list stays valid until a particle moved skin/2. The list
+    holds the pairs whose minimum-image distance is below cutoff + skin, which may exceed L/2:
+    a pair outside it at the build cannot come within the cutoff before one of its two
+    particles moved skin/2 (each image moves as the pair does). box: None for free space or
+    (D,) edges; reorder: when True, each rebuild sorts particles by cell and `update` returns
+    the permutation the caller must apply to its own arrays.
     """
 
     def __init__(self, cutoff: float, box=None, skin: float | None = None, dim: int = 2,
@@ -178,8 +181,6 @@ class NeighbourList:
         skin = 0.2 * cutoff if skin is None else float(skin)
         if skin < 0:
             raise ValueError(f"skin must be >= 0, got {skin}")
-        if self.box is not None:
-            skin = min(skin, 0.5 * self.box.min() - self.cutoff)
         self.skin = skin
         self.reorder = reorder
         self.indptr = np.zeros(1, dtype=np.int64)

@@ -29,7 +29,7 @@ MODEL_VERSION = 1
 
 
 def basis_neighbour_list(basis: RadialBasis, box) -> NeighbourList:
-    """3-D list for the basis cutoff with a 1 Å skin (shrunk to fit half the box)."""
+    """3-D list for the basis cutoff with a 1 Å skin."""
     return NeighbourList(basis.cutoff, box, skin=1.0, dim=3)
 
 

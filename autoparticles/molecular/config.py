@@ -116,7 +116,18 @@ class RunSettings(Settings):
     log_every: int = setting(20, at_least(1), "steps between log rows")
     min_distance: float = setting(0.5, positive, "blow-up distance [Å]")
     seed: int = setting(0, non_negative, "seed of start velocities")
+    mts: int = setting(1, at_least(1), "multiple time steps (r-RESPA, respa.py): the "
+                       "molecules' bonds every step, the rest every MTS steps; 1: plain "
+                       "velocity Verlet. frame_every and log_every must be multiples of it")
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("frame_every", "log_every"):
+            if getattr(self, name) % self.mts:
+                raise ValueError(f"{name} = {getattr(self, name)} must be a multiple of "
+                                 f"mts = {self.mts}")
 
     @property
     def steps(self) -> int:
-        return int(round(self.ps * 1000.0 / self.dt))
+        """Steps of dt in ps, rounded to a multiple of mts."""
+        return self.mts * int(round(self.ps * 1000.0 / (self.dt * self.mts)))

@@ -155,6 +155,12 @@ class Simulation:
                       if settings.thermostat == "nose-hoover" else None)
         remove_drift(self.v, self.masses)
         self.losses, self.forces, self.phi = model.evaluate(self.x, self.species, self.nlist)
+        self.stiff = None
+        if settings.mts > 1:
+            from autoparticles.molecular.respa import StiffPart
+
+            self.stiff = StiffPart(model, self.x, self.species, self.numbers, self.box, self.phi)
+            self.stiff_forces = self.stiff.evaluate(self.x)[1]
         self.time = 0.0
         self.steps_done = 0
         self.observers = []
@@ -182,6 +188,9 @@ class Simulation:
                       float(np.linalg.norm(momentum)), self.out_of_range())
 
     def step(self) -> None:
+        """One step of dt (velocity Verlet), or with mts = k one r-RESPA step of k·dt."""
+        if self.stiff is not None:
+            return self._respa_step()
         dt, inv_m = self.settings.dt, ACCEL / self.masses[:, None]
         if self.chain:
             self.chain.half_step(self.v, kinetic_energy(self.v, self.masses), dt)
@@ -196,13 +205,46 @@ class Simulation:
         self.time += dt
         self.steps_done += 1
 
+    def _respa_step(self) -> None:
+        """Impulse r-RESPA (respa.py): the chain and a half kick of the slow forces over k·dt,
+        k velocity Verlet steps of dt under the stiff forces, the full evaluation, the other
+        half kick and chain half-step. Between calls, x, v, losses and forces are those of
+        the full model, as after a plain step."""
+        k, dt, inv_m = self.settings.mts, self.settings.dt, ACCEL / self.masses[:, None]
+        outer = k * dt
+        if self.chain:
+            self.chain.half_step(self.v, kinetic_energy(self.v, self.masses), outer)
+        self.v += 0.5 * outer * (self.forces - self.stiff_forces) * inv_m
+        for _ in range(k):
+            self.v += 0.5 * dt * self.stiff_forces * inv_m
+            self.x += dt * self.v
+            self.stiff_forces = self.stiff.evaluate(self.x)[1]
+            self.v += 0.5 * dt * self.stiff_forces * inv_m
+        self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist)
+        self.v += 0.5 * outer * (self.forces - self.stiff_forces) * inv_m
+        if self.chain:
+            self.chain.half_step(self.v, kinetic_energy(self.v, self.masses), outer)
+        self.time += outer
+        self.steps_done += k
+
+    @property
+    def stride(self) -> int:
+        """Steps of dt one `step()` takes (settings.mts)."""
+        return self.settings.mts
+
     def attach(self, observer, interval: int = 1) -> None:
+        """Call observer(sim) every `interval` steps of dt (a multiple of `stride`)."""
+        if interval % self.stride:
+            raise ValueError(f"observer interval {interval} is not a multiple of mts = {self.stride}")
         self.observers.append((observer, interval))
 
     def run(self, steps: int) -> None:
-        """Advance `steps`, calling the observers before step k when k % interval == 0 (and
-        after the last); raises BlowUp when a check fails or the state stops being finite."""
-        for k in range(steps + 1):
+        """Advance `steps` of dt (a multiple of `stride`), calling the observers before step k
+        when k % interval == 0 (and after the last); raises BlowUp when a check fails or the
+        state stops being finite."""
+        if steps % self.stride:
+            raise ValueError(f"{steps} steps is not a multiple of mts = {self.stride}")
+        for k in range(0, steps + 1, self.stride):
             for observer, interval in self.observers:
                 if k % interval == 0:
                     observer(self)
@@ -324,7 +366,8 @@ def simulate(sim: Simulation, steps: int | None = None, trajectory_path=None, lo
         if trajectory_path:
             sim.attach(stack.enter_context(closing(TrajectoryWriter(trajectory_path))), s.frame_every)
         if progress:
-            sim.attach(stack.enter_context(closing(ProgressBar(steps * s.dt / 1000.0))), PROGRESS_EVERY)
+            sim.attach(stack.enter_context(closing(ProgressBar(steps * s.dt / 1000.0))),
+                       sim.stride * math.ceil(PROGRESS_EVERY / sim.stride))
         started, status = time.perf_counter(), "ok"
         try:
             sim.run(steps)

@@ -45,8 +45,23 @@ def test_few_cells_and_half_box_cutoff(dim):
     x = rng.uniform(0, 4.0, (80, dim))
     nl = NeighbourList(2.0, 4.0, dim=dim)  # one or two cells per side, cutoff = L/2
     nl.update(x)
-    assert nl.skin == 0.0
+    assert nl.list_range > 2.0  # the skin reaches past half the box
     assert as_set(nl.pairs_within(x, 2.0)) == as_set(brute_force_pairs(x, 2.0, 4.0))
+
+
+def test_a_list_range_past_half_the_box_stays_correct_as_particles_move():
+    """Cutoff 0.48 L, skin 0.3 L: the list holds pairs up to 0.78 L apart (minimum image) and
+    must still hold every pair within the cutoff until a particle moved skin/2."""
+    rng = np.random.default_rng(6)
+    box = 6.0
+    x = rng.uniform(0, box, (120, 3))
+    v = rng.normal(size=x.shape)
+    nl = NeighbourList(2.9, box, skin=1.8, dim=3)
+    for _ in range(60):
+        nl.update(x)
+        assert as_set(nl.pairs_within(x, 2.9)) == as_set(brute_force_pairs(x, 2.9, box))
+        x = x + 0.04 * v  # unwrapped, as the water engine keeps them
+    assert 1 < nl.builds < 30
 
 
 def test_skin_avoids_rebuilds_and_stays_correct():
