@@ -90,10 +90,10 @@ def _water_model(args):
     return dataclasses.replace(model, mode=args.mode) if getattr(args, "mode", None) else model
 
 
-def _engine(args, model, data=None):
+def _engine(args, model, settings, data=None):
     """The Simulation class (or factory) of --engine: ours, or OpenMM on --platform with
     --threads and --openmm-forces (molecular/openmm_system.py), refused before any output
-    for a model it cannot run (in the box of `data`, if given)."""
+    for a model or settings it cannot run (in the box of `data`, if given)."""
     if args.engine == "ours":
         from autoparticles.molecular.world import Simulation
 
@@ -101,10 +101,11 @@ def _engine(args, model, data=None):
     from functools import partial
 
     from autoparticles.molecular.openmm_system import (OpenMMSimulation, check_exportable,
-                                                       require_openmm)
+                                                       check_single_step, require_openmm)
 
     require_openmm()
     check_exportable(model, None if data is None else data.box, args.openmm_forces)
+    check_single_step(settings)
     return partial(OpenMMSimulation, platform=args.platform, threads=args.threads,
                    forces=args.openmm_forces)
 
@@ -119,7 +120,7 @@ def _water_run(args) -> int:
         raise ValueError(f"--out names a folder (for traj.extxyz and log.csv), got {out}")
     model, settings = _water_model(args), _resolve(args, RunSettings)
     data = _load_data(args.data) if args.start == "reference" else None
-    simulation = _engine(args, model, data)
+    simulation = _engine(args, model, settings, data)
     trajectory, log = out / "traj.extxyz", out / "log.csv"
     claim(args, "--out", trajectory, log, out / SETTINGS)
     dump(settings, out / SETTINGS)
@@ -136,7 +137,7 @@ def _water_validate(args) -> int:
     from autoparticles.molecular.validation import print_table, table_json, validate_model
 
     model, data, settings = _water_model(args), _load_data(args.data), _resolve(args, RunSettings)
-    simulation = _engine(args, model, data)
+    simulation = _engine(args, model, settings, data)
     out = Path(args.out)
     claim(args, "--out", out / "validation.md", out / SETTINGS)
     dump(settings, out / SETTINGS)

@@ -80,6 +80,13 @@ def check_exportable(model: WaterModel, box=None, forces: str = FORCE_FORMS[0]) 
                          f"({model.basis.cutoff} Å); OpenMM needs cutoff <= half the box")
 
 
+def check_single_step(settings: RunSettings) -> None:
+    """ValueError in one line when the settings ask for our engine's multiple time steps."""
+    if settings.mts > 1:
+        raise ValueError(f"mts = {settings.mts} is our engine's r-RESPA; --engine openmm takes "
+                         "OpenMM's single-step integrators (leave mts at 1)")
+
+
 def eigen_directions(model: WaterModel) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per species (O, H): (λ (R,), V (F, R)), the nonzero eigenpairs of its quadratic C."""
     out = []
@@ -285,6 +292,7 @@ class OpenMMSimulation(Simulation):
                  settings: RunSettings = RunSettings(), platform: str = "CPU", threads: int = 1,
                  forces: str = FORCE_FORMS[0]):
         check_exportable(model, box, forces)
+        check_single_step(settings)
         super().__init__(model, positions, velocities, numbers, masses, box, settings)
         self.integrator = integrator(settings)
         self.context = make_context(model_system(model, numbers, masses, box, forces),

@@ -53,7 +53,12 @@ class MoleculePairs:
 class StiffPart:
     """E_s of the module docstring for `model` (conservative) on atoms of `species` (N,)
     with atomic numbers (N,) in `box` (3,) [Å], set up at positions (N, 3) [Å] whose full
-    invariants are phi (N, F)."""
+    invariants are phi (N, F).
+
+    With t = φ̄_A - φ_c + φ_b (φ_c the loss centre) the quadratic loss H = c·t + ½ tᵀCt reads,
+    in the bonded radial invariants φ_b alone, H = h_A + a_A·φ_b + ½ φ_bᵀ C_rr φ_b with
+    a_A = c + C(φ̄_A - φ_c) and h_A = H(φ̄_A) (C_rr: C's radial block): a small quadratic
+    per species, evaluated here."""
 
     def __init__(self, model: WaterModel, positions, species, numbers, box, phi):
         if model.mode != "conservative":
@@ -61,29 +66,29 @@ class StiffPart:
                              "agent mode's forces are no energy's gradient)")
         self.model, self.species = model, np.asarray(species)
         self.pairs = MoleculePairs(positions, numbers, box, model.basis.cutoff)
-        bonded = self._embedded(self._bonded(positions).values)
-        self.surrounding = np.zeros_like(phi)  # (N, F): φ̄ of each atom's species
-        for s in range(len(model.species_losses)):
-            rows = self.species == s
-            self.surrounding[rows] = (phi[rows] - bonded[rows]).mean(axis=0)
+        bonded = self._bonded(positions).values
+        r = bonded.shape[1]
+        self.rows, self.terms = [], []
+        for s, loss in enumerate(model.species_losses):
+            rows = np.nonzero(self.species == s)[0]
+            surrounding = phi[rows].mean(axis=0)
+            surrounding[:r] -= bonded[rows].mean(axis=0)
+            level, slope = loss.value_and_gradient(surrounding[None])
+            self.rows.append(rows)
+            self.terms.append((float(level[0]), slope[0, :r], loss.quadratic[:r, :r]))
 
     def _bonded(self, positions):
         return radial_invariants(positions, self.species, self.pairs, self.model.basis,
                                  both_sides=False)
 
-    def _embedded(self, radial_values):
-        """(N, F): the radial columns filled, the angular ones (if any) zero."""
-        out = np.zeros((len(radial_values), self.model.n_features))
-        out[:, :radial_values.shape[1]] = radial_values
-        return out
-
     def evaluate(self, positions) -> tuple[np.ndarray, np.ndarray]:
         """(losses (N,) [eV], forces (N, 3) [eV/Å]) of the stiff part at positions (N, 3)."""
         bonded = self._bonded(positions)
-        psi = self.surrounding + self._embedded(bonded.values)
-        weights = np.empty_like(psi)
-        losses = np.empty(len(psi))
-        for s, loss in enumerate(self.model.species_losses):
-            rows = self.species == s
-            losses[rows], weights[rows] = loss.value_and_gradient(psi[rows])
-        return losses, -contract_gradient(bonded, weights[:, :bonded.values.shape[1]])
+        weights = np.empty_like(bonded.values)
+        losses = np.empty(len(weights))
+        for rows, (level, slope, curvature) in zip(self.rows, self.terms):
+            phi_b = bonded.values[rows]
+            bent = phi_b @ curvature
+            weights[rows] = slope + bent
+            losses[rows] = level + phi_b @ slope + 0.5 * np.einsum("ij,ij->i", bent, phi_b)
+        return losses, -contract_gradient(bonded, weights)

@@ -167,6 +167,8 @@ def test_cli_refuses_before_writing(capsys, tmp_path, monkeypatch):
     wide = make_random_model(basis=RadialBasis.gaussians(cutoff=6.5, count=4)).save(tmp_path / "wide.npz")
     refused(capsys, ["water", "run", "--engine", "openmm", "--model", str(wide), "--out", str(out)],
             "twice the model cutoff")
+    refused(capsys, ["water", "run", "--engine", "openmm", "--set", "mts=4", "--out", str(out)],
+            "r-RESPA", "mts at 1")
     monkeypatch.setitem(sys.modules, "openmm", None)  # as if not installed
     refused(capsys, ["water", "run", "--engine", "openmm", "--out", str(out)], "pip install openmm")
     assert not out.exists()
