@@ -2,9 +2,12 @@
 
     pip install -e ".[bench]"     # OpenMM and ASE (optional; missing peers are skipped)
     python benchmarks/bench_peers_water.py [--molecules 64 512] [--steps 2000] [--cp2k-steps 20]
+        [--mts 1 4]
 
 Systems (300 K, 0.5 fs, NVT where the peer offers it):
-  autoparticles  the default learned model (conservative, Nosé–Hoover chain), cutoff 6 Å
+  autoparticles  the default learned model (conservative, Nosé–Hoover chain), cutoff 6 Å;
+                 one row per --mts (1: plain velocity Verlet; k: r-RESPA, the bonds every
+                 0.5 fs step and the rest every k steps)
   OpenMM (CPU)   flexible SPC/Fw (Wu, Tepper & Voth, J. Chem. Phys. 124, 024503, 2006),
                  PME with a 6 Å real-space cutoff, Nosé–Hoover integrator, 1 CPU thread
   ASE            its numpy TIP3P calculator (rc = 6 Å) with RATTLE-fixed bonds, VelocityVerlet
@@ -42,25 +45,22 @@ def water_box(molecules):
 
 
 def time_steps(step, steps):
-    step(10)
+    step(20)
     started = time.perf_counter()
     step(steps)
     return steps / (time.perf_counter() - started)
 
 
-def ours(molecules, steps):
+def ours(molecules, steps, mts=1):
     from autoparticles.molecular.agent import load_model
     from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.world import Simulation, maxwell_boltzmann
 
     box, masses = water_box(molecules)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
-    sim = Simulation(load_model(), box.positions, v, box.numbers, masses, box.box, RunSettings())
-
-    def step(n):
-        for _ in range(n):
-            sim.step()
-    return time_steps(step, steps)
+    sim = Simulation(load_model(), box.positions, v, box.numbers, masses, box.box,
+                     RunSettings(mts=mts))
+    return time_steps(sim.run, mts * (steps // mts))
 
 
 def openmm_spcfw(molecules, steps):
@@ -139,7 +139,8 @@ def cp2k(molecules, steps):
         return steps / max(total - startup, 1e-9)
 
 
-SYSTEMS = {"autoparticles": ours, "OpenMM CPU (SPC/Fw)": openmm_spcfw, "ASE (TIP3P)": ase_tip3p,
+OURS = "autoparticles"
+SYSTEMS = {OURS: ours, "OpenMM CPU (SPC/Fw)": openmm_spcfw, "ASE (TIP3P)": ase_tip3p,
            "CP2K (NNP)": cp2k}
 
 
@@ -149,12 +150,17 @@ def main():
     parser.add_argument("--steps", type=int, default=2000, help="steps for the fast systems")
     parser.add_argument("--ase-steps", type=int, default=100)
     parser.add_argument("--cp2k-steps", type=int, default=20)
+    parser.add_argument("--mts", type=int, nargs="+", default=[1, 4],
+                        help="our engine's multiple-time-step factors, one row each")
     parser.add_argument("--skip", nargs="*", default=[], help="systems to leave out (e.g. ASE)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     rows = []
     for molecules in args.molecules:
-        for name, run in SYSTEMS.items():
+        systems = {(OURS if k == 1 else f"{OURS}, mts {k}"): lambda m, n, k=k: ours(m, n, k)
+                   for k in args.mts}
+        systems.update((name, run) for name, run in SYSTEMS.items() if name != OURS)
+        for name, run in systems.items():
             if (name.startswith("CP2K") and molecules != 64) or name.split()[0] in args.skip:
                 continue
             steps = {"ASE (TIP3P)": args.ase_steps, "CP2K (NNP)": args.cp2k_steps}.get(name, args.steps)
@@ -167,8 +173,10 @@ def main():
                          "atom_steps_per_s": per_s * 3 * molecules})
             print(f"{molecules:4d} H2O {name:22s} {per_s:10.2f} steps/s", flush=True)
     table = pd.DataFrame(rows)
-    ours_rate = table[table.system == "autoparticles"].set_index("molecules").steps_per_s
-    table["ours_over_this"] = [ours_rate.get(m, np.nan) / r for m, r in zip(table.molecules, table.steps_per_s)]
+    for name in table.system[table.system.str.startswith(OURS)].unique():
+        rate = table[table.system == name].set_index("molecules").steps_per_s
+        column = "ours_over_this" if name == OURS else f"mts_{name.split()[-1]}_over_this"
+        table[column] = [rate.get(m, np.nan) / r for m, r in zip(table.molecules, table.steps_per_s)]
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "peers_water.csv", index=False)
     print("\n" + table.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
