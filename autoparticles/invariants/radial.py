@@ -128,40 +128,49 @@ def _exact_rows(kind, centres, eta, cutoff, grid, values, slopes):
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
 def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, centres, eta,
-                   cutoff, t_start, t_step, t_values, t_slopes, phi, slope, unit, both):
+                   cutoff, t_start, t_step, t_values, t_slopes, phi, slope, unit, both, pairs):
     """φ, per-pair slopes and unit vectors; h_n from the cubic Hermite table (exact below
     t_start). The slope is the exact derivative of the interpolant, so forces stay the
-    gradient of the interpolated loss. Each pair is evaluated once (i < j) and written to
-    its entry (i, j) and, if `both`, to (j, i) too (serial loop: writing row j is safe)."""
+    gradient of the interpolated loss. Each pair is evaluated once (i < j). With `both` its
+    slopes and unit vector go to its entries (i, j) and (j, i) (serial loop: writing row j is
+    safe); without, only pairs inside the cutoff are kept, packed in list order: row k of
+    slope and unit. pairs (K, 3) gets (i, j, row) of each pair inside the cutoff; returns K."""
     nb = centres.shape[0]
     last = t_values.shape[0] - 1
     phi[:, :] = 0.0
+    kept = 0
     for i in range(x.shape[0]):
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
             if j < i:
                 continue
-            q = mirror[p]
             rx = minimum_image(x[j, 0] - x[i, 0], box[0])
             ry = minimum_image(x[j, 1] - x[i, 1], box[1])
             rz = minimum_image(x[j, 2] - x[i, 2], box[2])
             d = np.sqrt(rx * rx + ry * ry + rz * rz)
-            unit[p, 0], unit[p, 1], unit[p, 2] = rx / d, ry / d, rz / d
+            q = mirror[p]
             if both:
                 unit[q, 0], unit[q, 1], unit[q, 2] = -rx / d, -ry / d, -rz / d
-            col_i, col_j = species[j] * nb, species[i] * nb
-            if d >= cutoff:
-                for n in range(nb):
-                    slope[p, n] = 0.0
-                    if both:
+                unit[p, 0], unit[p, 1], unit[p, 2] = rx / d, ry / d, rz / d
+                if d >= cutoff:
+                    for n in range(nb):
+                        slope[p, n] = 0.0
                         slope[q, n] = 0.0
+                    continue
+            elif d >= cutoff:
                 continue
+            row = p if both else kept
+            pairs[kept, 0], pairs[kept, 1], pairs[kept, 2] = i, j, row
+            kept += 1
+            if not both:
+                unit[row, 0], unit[row, 1], unit[row, 2] = rx / d, ry / d, rz / d
+            col_i, col_j = species[j] * nb, species[i] * nb
             if d < t_start:
                 for n in range(nb):
                     h, dh = _exact_one(kind, centres, eta, cutoff, d, n)
                     phi[i, col_i + n] += h
                     phi[j, col_j + n] += h
-                    slope[p, n] = dh
+                    slope[row, n] = dh
                     if both:
                         slope[q, n] = dh
                 continue
@@ -179,16 +188,19 @@ def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, ce
                 dh = (d00 * y0 + d10 * m0 + d01 * y1 + d11 * m1) / t_step
                 phi[i, col_i + n] += h
                 phi[j, col_j + n] += h
-                slope[p, n] = dh
+                slope[row, n] = dh
                 if both:
                     slope[q, n] = dh
+    return kept
 
 
 @dataclass(frozen=True)
 class RadialInvariants:
-    """values: (N, S·nb) φ; slope: (P, nb) dφ/dd of each listed pair p = (i, j) (zero beyond
-    the cutoff); unit: (P, 3) r̂ = (x_j - x_i)/d. Pairs follow the neighbour list's CSR order,
-    so ∂φ_{type(j)·nb+n}(i)/∂x_j = slope[p, n]·unit[p] = -∂/∂x_i of the same term."""
+    """values: (N, S·nb) φ; slope: (R, nb) dφ/dd; unit: (R, 3) r̂ = (x_j - x_i)/d;
+    pairs: (K, 3) (i, j, row) of each pair i < j inside the cutoff, in list order, its slopes
+    and unit vector at that row: ∂φ_{type(j)·nb+n}(i)/∂x_j = slope[row, n]·unit[row] =
+    -∂/∂x_i of the same term. Both-sided invariants have a row per list entry (CSR order of
+    indptr, indices; zero beyond the cutoff); one-sided ones row k for the k-th pair."""
 
     values: np.ndarray
     slope: np.ndarray
@@ -197,51 +209,51 @@ class RadialInvariants:
     indices: np.ndarray
     species: np.ndarray
     n_species: int
+    pairs: np.ndarray
 
 
 def radial_invariants(positions, species, nlist: NeighbourList, basis: RadialBasis,
                       n_species: int = 2, both_sides: bool = True) -> RadialInvariants:
     """φ for every atom. positions: (N, 3) [Å]; species: (N,) ints in [0, n_species);
     nlist: an up-to-date 3-D NeighbourList with cutoff >= basis.cutoff. both_sides=False
-    fills slope and unit only at the entries (i, j) with i < j, all `contract_gradient` reads
-    (the others are left undefined)."""
+    keeps slopes and unit vectors of the pairs inside the cutoff only, packed (all
+    `contract_gradient` reads: less memory to write and read than a row per list entry)."""
     x, species = check_atoms(positions, species, nlist, basis.cutoff, n_species)
     nb = basis.size
     phi = np.empty((len(x), n_species * nb))
-    slope = np.empty((len(nlist.indices), nb))
-    unit = np.empty((len(nlist.indices), 3))
+    rows = len(nlist.indices) if both_sides else len(nlist.indices) // 2
+    slope = np.empty((rows, nb))
+    unit = np.empty((rows, 3))
+    pairs = np.empty((len(nlist.indices) // 2, 3), dtype=np.int64)
     table = basis.table()
-    _radial_kernel(x, species, n_species, as_kernel_box(nlist.box, 3), nlist.indptr,
-                   nlist.indices, nlist.mirror, KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff,
-                   table.start, table.step, table.values, table.slopes, phi, slope, unit,
-                   both_sides)
-    return RadialInvariants(phi, slope, unit, nlist.indptr, nlist.indices, species, n_species)
+    kept = _radial_kernel(x, species, n_species, as_kernel_box(nlist.box, 3), nlist.indptr,
+                          nlist.indices, nlist.mirror, KINDS[basis.kind], basis.centres,
+                          basis.eta, basis.cutoff, table.start, table.step, table.values,
+                          table.slopes, phi, slope, unit, both_sides, pairs)
+    return RadialInvariants(phi, slope, unit, nlist.indptr, nlist.indices, species, n_species,
+                            pairs[:kept])
 
 
 @numba.njit(cache=True)
-def _contract_kernel(indptr, indices, species, slope, unit, weights, self_only, out):
+def _contract_kernel(pairs, species, slope, unit, weights, self_only, out):
     """G[i] = -Σ_j (c_ij + c_ji) r̂_ij (self_only: -Σ_j c_ij r̂_ij) with
     c_ij = Σ_n weights[i, type(j)·nb + n] slope[(i, j), n]; each pair once (i < j), both
     rows written (serial loop)."""
     nb = slope.shape[1]
     out[:, :] = 0.0
-    for i in range(indptr.shape[0] - 1):
-        ci = species[i] * nb
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            if j < i:
-                continue
-            cj = species[j] * nb
-            own = 0.0
-            other = 0.0
-            for n in range(nb):
-                own += weights[i, cj + n] * slope[p, n]
-                other += weights[j, ci + n] * slope[p, n]
-            on_i = own if self_only else own + other
-            on_j = other if self_only else own + other
-            for d in range(3):
-                out[i, d] -= on_i * unit[p, d]
-                out[j, d] += on_j * unit[p, d]
+    for k in range(pairs.shape[0]):
+        i, j, p = pairs[k, 0], pairs[k, 1], pairs[k, 2]
+        ci, cj = species[i] * nb, species[j] * nb
+        own = 0.0
+        other = 0.0
+        for n in range(nb):
+            own += weights[i, cj + n] * slope[p, n]
+            other += weights[j, ci + n] * slope[p, n]
+        on_i = own if self_only else own + other
+        on_j = other if self_only else own + other
+        for d in range(3):
+            out[i, d] -= on_i * unit[p, d]
+            out[j, d] += on_j * unit[p, d]
 
 
 def contract_gradient(inv: RadialInvariants, weights, self_only: bool = False) -> np.ndarray:
@@ -253,6 +265,5 @@ def contract_gradient(inv: RadialInvariants, weights, self_only: bool = False) -
     if weights.shape != inv.values.shape:
         raise ValueError(f"weights must have shape {inv.values.shape}, got {weights.shape}")
     out = np.zeros((len(weights), 3))
-    _contract_kernel(inv.indptr, inv.indices, inv.species, inv.slope, inv.unit, weights,
-                     self_only, out)
+    _contract_kernel(inv.pairs, inv.species, inv.slope, inv.unit, weights, self_only, out)
     return out
