@@ -1,14 +1,16 @@
 """The learned water on OpenMM against our own engine: steps/s for growing boxes.
 
     python benchmarks/bench_openmm_water.py [--molecules 64 512 4096] [--threads 1 2]
-        [--forces kernels expressions] [--seconds 20]
+        [--forces kernels expressions] [--mts 1 4] [--seconds 20]
 
 Both run the shipped model (conservative, Nosé–Hoover chain, 300 K, 0.5 fs) from the same
 box: the peers' random 64-molecule box, tiled k × k × k for 64·k³ molecules; OpenMM on its
 CPU platform with 1 and 2 threads, the model in each of its forms (molecular/openmm_system.py:
 our kernels in a PythonForce, or CustomGBForce expressions).
 Each size is timed for at least --seconds (and at least 2 steps) after one warm-up step;
-OpenMM's System and Context set-up is timed apart. Prints steps/s and writes CSV.
+OpenMM's System and Context set-up is timed apart. Our engine runs once per --mts (1: plain
+velocity Verlet; k: r-RESPA). Prints steps/s, writes CSV and a plot of the cost per step
+against the box size (openmm_water.png).
 """
 
 import argparse
@@ -54,6 +56,7 @@ def rate(step, seconds: float) -> float:
 
 
 def ours(model, molecules, seconds, settings):
+    """(steps of dt per second, 0) of our engine (one Simulation.step takes mts of them)."""
     from autoparticles.molecular.world import Simulation, maxwell_boltzmann
 
     box, masses = tiled_box(molecules)
@@ -63,7 +66,7 @@ def ours(model, molecules, seconds, settings):
     def step(n):
         for _ in range(n):
             sim.step()
-    return rate(step, seconds), 0.0
+    return rate(step, seconds) * settings.mts, 0.0
 
 
 def on_openmm(model, molecules, seconds, settings, threads, forces):
@@ -82,6 +85,28 @@ def on_openmm(model, molecules, seconds, settings, threads, forces):
     return rate(integrator.step, seconds), setup
 
 
+def plot_cost(table, path) -> None:
+    """Milliseconds per 0.5 fs step against the number of molecules, one line per engine,
+    log-log, with the slope of cost ∝ N for reference."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for name, rows in table.groupby("engine", sort=False):
+        ax.loglog(rows.molecules, 1000.0 / rows.steps_per_s, "o-", label=name)
+    n = np.array(sorted(table.molecules.unique()), dtype=float)
+    fastest = 1000.0 / table[table.molecules == n[0]].steps_per_s.max()
+    ax.loglog(n, fastest * n / n[0], "k:", label="∝ N")
+    ax.set(xlabel="H₂O molecules", ylabel="ms per 0.5 fs step",
+           title="learned water: our engine and OpenMM (CPU)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main():
     from autoparticles.molecular.agent import load_model
     from autoparticles.molecular.config import RunSettings
@@ -92,13 +117,17 @@ def main():
                         help="OpenMM CPU threads (none: our engine only)")
     parser.add_argument("--forces", nargs="+", default=["kernels", "expressions"],
                         choices=["kernels", "expressions"], help="the model's forms in OpenMM")
+    parser.add_argument("--mts", type=int, nargs="+", default=[1, 4],
+                        help="our engine's multiple-time-step factors, one row each")
     parser.add_argument("--seconds", type=float, default=20.0, help="least timing per row [s]")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     model, settings = load_model(), RunSettings()
     rows = []
     for molecules in args.molecules:
-        runs = [("autoparticles", lambda: ours(model, molecules, args.seconds, settings))]
+        runs = [("autoparticles" + (f", mts {k}" if k > 1 else ""),
+                 lambda k=k: ours(model, molecules, args.seconds, RunSettings(mts=k)))
+                for k in args.mts]
         runs += [(f"OpenMM CPU {forces}, {t} thread{'s' * (t > 1)}",
                   lambda t=t, f=forces: on_openmm(model, molecules, args.seconds, settings, t, f))
                  for forces in args.forces for t in args.threads]
@@ -113,6 +142,7 @@ def main():
     table["ours_over_this"] = [ours_rate[m] / r for m, r in zip(table.molecules, table.steps_per_s)]
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "openmm_water.csv", index=False)
+    plot_cost(table, args.out / "openmm_water.png")
     print(f"load: {os.getloadavg()[0]:.2f}\n" + table.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
 
 
