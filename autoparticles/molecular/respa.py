@@ -15,23 +15,41 @@ checked by the NVE drift and the validation table (README).
 
 import numpy as np
 
+from autoparticles.invariants.neighbours import NeighbourList
 from autoparticles.invariants.radial import contract_gradient, radial_invariants
+from autoparticles.invariants.space import displacement
 from autoparticles.molecular.agent import WaterModel
-from autoparticles.molecular.analysis import owner_oxygen
+
+
+def nearest_oxygen(positions, numbers, nlist: NeighbourList) -> np.ndarray:
+    """(N_H,) index of each hydrogen's nearest oxygen among its listed neighbours (-1: none
+    listed), hydrogens in atom order; nlist up to date for positions (N, 3) [Å]."""
+    numbers = np.asarray(numbers)
+    rows = np.repeat(np.arange(len(numbers)), np.diff(nlist.indptr))
+    hit = (numbers[rows] == 1) & (numbers[nlist.indices] == 8)
+    h, o = rows[hit], nlist.indices[hit]
+    d2 = np.sum(displacement(positions[h], positions[o], nlist.box) ** 2, axis=1)
+    order = np.lexsort((d2, h))
+    first = order[np.r_[True, h[order][1:] != h[order][:-1]]] if len(order) else order
+    owner = np.full(len(numbers), -1)
+    owner[h[first]] = o[first]
+    return owner[numbers == 1]
 
 
 class MoleculePairs:
     """The pairs inside each molecule, in a neighbour list's CSR form (indptr (N+1,),
     indices, mirror: the entry of (j, i) for (i, j)) so the radial kernels read them; fixed
-    for the run (learned water keeps its molecules intact). cutoff: that of the basis (every
-    bonded pair lies well inside it)."""
+    for the run (learned water keeps its molecules intact); each H belongs to its nearest O
+    at the start (among its neighbours in nlist, up to date there). cutoff: that of the
+    basis (every bonded pair lies well inside it)."""
 
-    def __init__(self, positions, numbers, box, cutoff: float):
+    def __init__(self, positions, numbers, nlist: NeighbourList, cutoff: float):
         numbers = np.asarray(numbers)
-        owner = owner_oxygen(np.asarray(positions)[None], numbers, box)[0]
+        owner = nearest_oxygen(positions, numbers, nlist)
         hydrogens = np.nonzero(numbers == 1)[0]
         oxygens, counts = np.unique(owner, return_counts=True)
-        if len(oxygens) != np.count_nonzero(numbers == 8) or np.any(counts != 2):
+        if (len(oxygens) != np.count_nonzero(numbers == 8) or np.any(counts != 2)
+                or np.any(owner < 0)):
             raise ValueError("multiple time steps (mts > 1) need intact water molecules: every "
                              "O with exactly two nearest H at the start")
         pairs = [(o, h) for o, h in zip(owner, hydrogens)]
@@ -46,26 +64,27 @@ class MoleculePairs:
         self.indices = rows[:, 1].astype(np.int64)
         entry = {(int(i), int(j)): p for p, (i, j) in enumerate(rows)}
         self.mirror = np.array([entry[int(j), int(i)] for i, j in rows], dtype=np.int64)
-        self.box = np.asarray(box, dtype=float)
+        self.box = nlist.box
         self.cutoff = cutoff
 
 
 class StiffPart:
     """E_s of the module docstring for `model` (conservative) on atoms of `species` (N,)
-    with atomic numbers (N,) in `box` (3,) [Å], set up at positions (N, 3) [Å] whose full
-    invariants are phi (N, F).
+    with atomic numbers (N,), set up at positions (N, 3) [Å] whose full invariants are
+    phi (N, F) and whose neighbour list (box included) is nlist.
 
     With t = φ̄_A - φ_c + φ_b (φ_c the loss centre) the quadratic loss H = c·t + ½ tᵀCt reads,
     in the bonded radial invariants φ_b alone, H = h_A + a_A·φ_b + ½ φ_bᵀ C_rr φ_b with
     a_A = c + C(φ̄_A - φ_c) and h_A = H(φ̄_A) (C_rr: C's radial block): a small quadratic
     per species, evaluated here."""
 
-    def __init__(self, model: WaterModel, positions, species, numbers, box, phi):
+    def __init__(self, model: WaterModel, positions, species, numbers, nlist: NeighbourList,
+                 phi):
         if model.mode != "conservative":
             raise ValueError("multiple time steps (mts > 1) need a conservative model (the "
                              "agent mode's forces are no energy's gradient)")
         self.model, self.species = model, np.asarray(species)
-        self.pairs = MoleculePairs(positions, numbers, box, model.basis.cutoff)
+        self.pairs = MoleculePairs(positions, numbers, nlist, model.basis.cutoff)
         bonded = self._bonded(positions).values
         r = bonded.shape[1]
         self.rows, self.terms = [], []

@@ -159,7 +159,7 @@ class Simulation:
         if settings.mts > 1:
             from autoparticles.molecular.respa import StiffPart
 
-            self.stiff = StiffPart(model, self.x, self.species, self.numbers, self.box, self.phi)
+            self.stiff = StiffPart(model, self.x, self.species, self.numbers, self.nlist, self.phi)
             self.stiff_forces = self.stiff.evaluate(self.x)[1]
         self.time = 0.0
         self.steps_done = 0

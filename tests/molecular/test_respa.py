@@ -81,9 +81,21 @@ def test_bad_multiple_time_step_settings_are_refused_in_one_line(start):
         sim.attach(print, 2)
     x = data.positions[frame].copy()
     x[1] = x[3] + 0.1  # the first molecule's H now sits on the second O
+    species, nlist = species_indices(data.numbers), model.new_neighbour_list(data.box)
     with pytest.raises(ValueError, match="intact water molecules"):
-        StiffPart(model, x, species_indices(data.numbers), data.numbers, data.box,
-                  model.evaluate(x, species_indices(data.numbers), model.new_neighbour_list(data.box))[2])
+        StiffPart(model, x, species, data.numbers, nlist, model.evaluate(x, species, nlist)[2])
     agent = dataclasses.replace(model, mode="agent")
     with pytest.raises(ValueError, match="conservative"):
         simulation((agent, data, frame), dataclasses.replace(NVE, mts=4))
+
+
+def test_each_hydrogen_belongs_to_its_nearest_oxygen_as_the_brute_force_finds(start):
+    from autoparticles.molecular.analysis import owner_oxygen
+    from autoparticles.molecular.respa import nearest_oxygen
+
+    model, data, frame = start
+    x = data.positions[frame]
+    nlist = model.new_neighbour_list(data.box)
+    nlist.update(x)
+    np.testing.assert_array_equal(nearest_oxygen(x, data.numbers, nlist),
+                                  owner_oxygen(x[None], data.numbers, data.box)[0])
