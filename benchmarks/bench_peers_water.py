@@ -2,12 +2,13 @@
 
     pip install -e ".[bench]"     # OpenMM and ASE (optional; missing peers are skipped)
     python benchmarks/bench_peers_water.py [--molecules 64 512] [--steps 2000] [--cp2k-steps 20]
-        [--mts 1 4]
+        [--mts 1 4] [--model angular.npz …]
 
 Systems (300 K, 0.5 fs, NVT where the peer offers it):
   autoparticles  the default learned model (conservative, Nosé–Hoover chain), cutoff 6 Å;
                  one row per --mts (1: plain velocity Verlet; k: r-RESPA, the bonds every
-                 0.5 fs step and the rest every k steps)
+                 0.5 fs step and the rest every k steps); --model adds fitted model files
+                 (e.g. an angular one), each with every --mts
   OpenMM (CPU)   flexible SPC/Fw (Wu, Tepper & Voth, J. Chem. Phys. 124, 024503, 2006),
                  PME with a 6 Å real-space cutoff, Nosé–Hoover integrator, 1 CPU thread
   ASE            its numpy TIP3P calculator (rc = 6 Å) with RATTLE-fixed bonds, VelocityVerlet
@@ -51,14 +52,14 @@ def time_steps(step, steps):
     return steps / (time.perf_counter() - started)
 
 
-def ours(molecules, steps, mts=1):
+def ours(molecules, steps, mts=1, model_path=None):
     from autoparticles.molecular.agent import load_model
     from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.world import Simulation, maxwell_boltzmann
 
     box, masses = water_box(molecules)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
-    sim = Simulation(load_model(), box.positions, v, box.numbers, masses, box.box,
+    sim = Simulation(load_model(model_path), box.positions, v, box.numbers, masses, box.box,
                      RunSettings(mts=mts))
     return time_steps(sim.run, mts * (steps // mts))
 
@@ -152,13 +153,18 @@ def main():
     parser.add_argument("--cp2k-steps", type=int, default=20)
     parser.add_argument("--mts", type=int, nargs="+", default=[1, 4],
                         help="our engine's multiple-time-step factors, one row each")
+    parser.add_argument("--model", type=Path, nargs="*", default=[],
+                        help="more fitted model files to time beside the shipped one")
     parser.add_argument("--skip", nargs="*", default=[], help="systems to leave out (e.g. ASE)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     rows = []
     for molecules in args.molecules:
-        systems = {(OURS if k == 1 else f"{OURS}, mts {k}"): lambda m, n, k=k: ours(m, n, k)
-                   for k in args.mts}
+        systems = {}
+        for path in [None] + args.model:
+            for k in args.mts:
+                name = OURS + (f" {path.stem}" if path else "") + (f", mts {k}" if k > 1 else "")
+                systems[name] = lambda m, n, k=k, path=path: ours(m, n, k, path)
         systems.update((name, run) for name, run in SYSTEMS.items() if name != OURS)
         for name, run in systems.items():
             if (name.startswith("CP2K") and molecules != 64) or name.split()[0] in args.skip:
@@ -175,7 +181,8 @@ def main():
     table = pd.DataFrame(rows)
     for name in table.system[table.system.str.startswith(OURS)].unique():
         rate = table[table.system == name].set_index("molecules").steps_per_s
-        column = "ours_over_this" if name == OURS else f"mts_{name.split()[-1]}_over_this"
+        column = "ours_over_this" if name == OURS else name[len(OURS):].strip(" ,").replace(
+            ", ", "_").replace(" ", "_") + "_over_this"
         table[column] = [rate.get(m, np.nan) / r for m, r in zip(table.molecules, table.steps_per_s)]
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "peers_water.csv", index=False)
