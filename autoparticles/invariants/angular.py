@@ -9,6 +9,8 @@ f_c(d) = ½(cos(πd/r_a) + 1), minimum image. Column = (c·M + m)·S + s.
 Neighbours come from the radial neighbour list, filtered to d < r_a. Gradients are analytic,
 stored per kept entry p = (i, j) as the (F, 3) block ∂ψ(i)/∂x_j (translation invariance gives
 ∂ψ(i)/∂x_i = -Σ_j of them); `contract_gradient` applies the chain rule for any weights.
+Without stored blocks (`jacobian=False`, what a simulation needs), `contract_gradient` runs
+the triple loop again with the weights folded in: no (P, F, 3) array to fill and read.
 """
 
 from dataclasses import dataclass, field
@@ -100,10 +102,16 @@ def _power(base, zeta):
     return base ** zeta
 
 
+VALUES, JACOBIAN, GRADIENT = 0, 1, 2
+"""What `_angular_kernel` computes: ψ; ψ and its blocks; or the weighted gradient alone."""
+
+
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
 def _angular_kernel(x, species, channel, box, indptr, indices, centres, eta, cutoff, lambdas,
-                    zetas, shell_a, shell_b, phi, jac):
-    """ψ (N, F) and jac (P, F, 3) = ∂ψ(i)/∂x_j per entry of the filtered list."""
+                    zetas, shell_a, shell_b, what, phi, jac, weights, self_only, grad):
+    """Over the filtered list: ψ into phi (N, F) (what = VALUES or JACOBIAN), jac (P, F, 3) =
+    ∂ψ(i)/∂x_j per entry (JACOBIAN), or grad (N, 3) = ∂/∂x_m Σ_i Σ_a weights[i, a] ψ_a(i)
+    (GRADIENT; self_only: only the m = i terms)."""
     nr, n_ang, n_sh = centres.shape[0], lambdas.shape[0], shell_a.shape[0]
     width = n_ang * n_sh
     max_deg = 0
@@ -117,6 +125,7 @@ def _angular_kernel(x, species, channel, box, indptr, indices, centres, eta, cut
     dang = np.empty(n_ang)
     phi[:, :] = 0.0
     jac[:, :, :] = 0.0
+    grad[:, :] = 0.0
     for i in range(x.shape[0]):
         start, deg = indptr[i], indptr[i + 1] - indptr[i]
         for t in range(deg):
@@ -148,38 +157,77 @@ def _angular_kernel(x, species, channel, box, indptr, indices, centres, eta, cut
                     below = _power(base, zetas[m] - 1.0)
                     ang[m] = below * base
                     dang[m] = zetas[m] * lambdas[m] * below
+                # ∂ψ_col(i)/∂x_j = along_j û_j + across_j û_k, ∂/∂x_k likewise (j ↔ k);
+                # GRADIENT sums the four coefficients over the columns, weighted
+                sum_aj, sum_cj, sum_ak, sum_ck = 0.0, 0.0, 0.0, 0.0
                 for s in range(n_sh):
                     a, b = shell_a[s], shell_b[s]
                     pair = 0.5 * (g[t, a] * g[v, b] + g[t, b] * g[v, a])
+                    if what == VALUES:
+                        for m in range(n_ang):
+                            phi[i, col0 + m * n_sh + s] += ang[m] * pair
+                        continue
                     d_j = 0.5 * (dg[t, a] * g[v, b] + dg[t, b] * g[v, a])
                     d_k = 0.5 * (g[t, a] * dg[v, b] + g[t, b] * dg[v, a])
                     for m in range(n_ang):
                         col = col0 + m * n_sh + s
-                        phi[i, col] += ang[m] * pair
                         # ∂cos/∂x_j = (û_k - cos û_j)/d_ij, and j ↔ k
                         turn = pair * dang[m]
                         along_j = ang[m] * d_j - turn * cos / dist[t]
                         along_k = ang[m] * d_k - turn * cos / dist[v]
+                        if what == GRADIENT:
+                            w = weights[i, col]
+                            sum_aj += w * along_j
+                            sum_cj += w * turn / dist[t]
+                            sum_ak += w * along_k
+                            sum_ck += w * turn / dist[v]
+                            continue
+                        phi[i, col] += ang[m] * pair
                         for d in range(3):
                             jac[p, col, d] += along_j * u[t, d] + turn / dist[t] * u[v, d]
                             jac[q, col, d] += along_k * u[v, d] + turn / dist[v] * u[t, d]
+                if what == GRADIENT:
+                    j, k = indices[p], indices[q]
+                    for d in range(3):
+                        on_j = sum_aj * u[t, d] + sum_cj * u[v, d]
+                        on_k = sum_ak * u[v, d] + sum_ck * u[t, d]
+                        grad[i, d] -= on_j + on_k
+                        if not self_only:
+                            grad[j, d] += on_j
+                            grad[k, d] += on_k
 
 
 @dataclass(frozen=True)
 class AngularInvariants:
     """values: (N, F) ψ; jacobian: (P, F, 3) ∂ψ(i)/∂x_j of each entry p = (i, j) of the
-    list filtered to d < r_a (CSR indptr, indices)."""
+    list filtered to d < r_a (CSR indptr, indices), or None when not stored; x, species,
+    box, basis, n_species: what the triple loop needs to run again (contract_gradient)."""
 
     values: np.ndarray
-    jacobian: np.ndarray
+    jacobian: np.ndarray | None
     indptr: np.ndarray
     indices: np.ndarray
+    x: np.ndarray
+    species: np.ndarray
+    box: np.ndarray
+    basis: AngularBasis
+    n_species: int
+
+
+def _run_kernel(atoms, what, phi, jac, weights, self_only, grad):
+    """`_angular_kernel` on atoms = (x, species, box, indptr, indices, basis, n_species)."""
+    x, species, box, indptr, indices, basis, n_species = atoms
+    shell_a, shell_b = basis.shells
+    _angular_kernel(x, species, pair_channels(n_species), box, indptr, indices, basis.centres,
+                    basis.eta, basis.cutoff, basis.lambdas, basis.zetas, shell_a, shell_b, what,
+                    phi, jac, weights, self_only, grad)
 
 
 def angular_invariants(positions, species, nlist: NeighbourList, basis: AngularBasis,
-                       n_species: int = 2) -> AngularInvariants:
+                       n_species: int = 2, jacobian: bool = True) -> AngularInvariants:
     """ψ for every atom. positions: (N, 3) [Å]; species: (N,) ints in [0, n_species);
-    nlist: an up-to-date 3-D NeighbourList with cutoff >= basis.cutoff."""
+    nlist: an up-to-date 3-D NeighbourList with cutoff >= basis.cutoff. jacobian=False
+    stores no gradient blocks (contract_gradient then computes the gradient directly)."""
     x, species = check_atoms(positions, species, nlist, basis.cutoff, n_species)
     box = as_kernel_box(nlist.box, 3)
     keep = np.empty(len(nlist.indices), dtype=np.bool_)
@@ -189,11 +237,12 @@ def angular_invariants(positions, species, nlist: NeighbourList, basis: AngularB
     indices = np.ascontiguousarray(nlist.indices[keep])
     f = basis.n_features(n_species)
     phi = np.empty((len(x), f))
-    jac = np.empty((len(indices), f, 3))
-    shell_a, shell_b = basis.shells
-    _angular_kernel(x, species, pair_channels(n_species), box, indptr, indices, basis.centres,
-                    basis.eta, basis.cutoff, basis.lambdas, basis.zetas, shell_a, shell_b, phi, jac)
-    return AngularInvariants(phi, jac, indptr, indices)
+    jac = np.empty((len(indices), f, 3) if jacobian else (0, f, 3))
+    args = (x, species, box, indptr, indices, basis, n_species)
+    _run_kernel(args, JACOBIAN if jacobian else VALUES, phi, jac, np.empty((0, f)), False,
+                np.empty((0, 3)))
+    return AngularInvariants(phi, jac if jacobian else None, indptr, indices, *args[:3], basis,
+                             n_species)
 
 
 @numba.njit(cache=True)
@@ -219,5 +268,11 @@ def contract_gradient(inv: AngularInvariants, weights, self_only: bool = False) 
     if weights.shape != inv.values.shape:
         raise ValueError(f"weights must have shape {inv.values.shape}, got {weights.shape}")
     out = np.empty((len(weights), 3))
+    if inv.jacobian is None:
+        f = inv.values.shape[1]
+        _run_kernel((inv.x, inv.species, inv.box, inv.indptr, inv.indices, inv.basis,
+                     inv.n_species), GRADIENT, np.empty((0, f)), np.empty((0, f, 3)), weights,
+                    self_only, out)
+        return out
     _contract_kernel(inv.indptr, inv.indices, inv.jacobian, weights, self_only, out)
     return out

@@ -37,11 +37,12 @@ def atom_invariants(positions, species, nlist: NeighbourList, basis: RadialBasis
                     angular: AngularBasis | None, both_sides: bool = True
                     ) -> tuple[RadialInvariants, AngularInvariants | None, np.ndarray]:
     """(radial, angular or None, values (N, F)): the features the losses read, radial first;
-    both_sides=False: radial slopes only where `contract_gradient` reads them."""
+    both_sides=False: only what `contract_gradient` needs for forces (radial slopes of the
+    pairs inside the cutoff, no angular blocks: their gradient is computed when asked)."""
     radial = radial_invariants(positions, species, nlist, basis, both_sides=both_sides)
     if angular is None:
         return radial, None, radial.values
-    three = angular_invariants(positions, species, nlist, angular)
+    three = angular_invariants(positions, species, nlist, angular, jacobian=both_sides)
     return radial, three, np.hstack([radial.values, three.values])
 
 

@@ -62,6 +62,19 @@ def test_contraction_matches_central_differences_of_the_brute_force(self_only):
                                        self_only, abs_scale=1e-7)
 
 
+@pytest.mark.parametrize("self_only", [False, True])
+@pytest.mark.parametrize("box", [7.0, None])
+def test_the_gradient_without_stored_blocks_equals_the_blocks_contracted(self_only, box):
+    x, species, _ = atoms(5, n=24, edge=7.0)
+    nlist = helpers.neighbour_list(x, BASIS.cutoff, box)
+    stored, direct = (angular_invariants(x, species, nlist, BASIS, jacobian=b) for b in (True, False))
+    assert direct.jacobian is None
+    np.testing.assert_array_equal(direct.values, stored.values)
+    weights = np.random.default_rng(6).normal(size=stored.values.shape)
+    np.testing.assert_allclose(contract_gradient(direct, weights, self_only),
+                               contract_gradient(stored, weights, self_only), rtol=1e-12, atol=1e-12)
+
+
 def test_jacobian_blocks_are_the_derivative_of_each_invariant():
     x, species, edge = atoms(3, n=14, edge=7.0)
     inv = psi(x, species, edge)
