@@ -84,7 +84,7 @@ def test_reorder_returns_cell_sorted_permutation():
     perm = nl.update(x)
     assert sorted(perm.tolist()) == list(range(500))
     y = x[perm]
-    cells = np.floor(y / (30.0 / np.floor(30.0 * CELL_REACH / nl.list_range))).astype(int)
+    cells = np.floor(y / (30.0 / np.floor(30.0 * CELL_REACH[2] / nl.list_range))).astype(int)
     flat = cells[:, 0] * 1000 + cells[:, 1]
     assert np.all(np.diff(flat) >= 0)
     assert as_set(nl.pairs_within(y, 3.0)) == as_set(brute_force_pairs(y, 3.0, 30.0))
