@@ -63,8 +63,9 @@ class NoseHooverChain:
         self.p_xi = np.zeros(self.length)
 
     def half_step(self, velocities: np.ndarray, kinetic: float, dt: float) -> float:
-        """Propagate the chain by dt/2 and scale `velocities` in place; returns the new KE."""
-        q, p, kt, m = self.q, self.p_xi, self.kt, self.length
+        """Propagate the chain by dt/2 and scale `velocities` in place; returns the new KE.
+        (The chain's few numbers are handled as Python floats: numpy scalars cost more.)"""
+        q, p, kt, m = self.q.tolist(), self.p_xi.tolist(), self.kt, self.length
         quarter, eighth = dt / 4, dt / 8
 
         def force(j, ke):  # dp_j/dt [eV]
@@ -72,16 +73,17 @@ class NoseHooverChain:
 
         p[m - 1] += force(m - 1, kinetic) * quarter
         for j in range(m - 2, -1, -1):
-            damp = np.exp(-p[j + 1] / q[j + 1] * eighth)
+            damp = math.exp(-p[j + 1] / q[j + 1] * eighth)
             p[j] = (p[j] * damp + force(j, kinetic) * quarter) * damp
-        scale = np.exp(-p[0] / q[0] * dt / 2)
+        scale = math.exp(-p[0] / q[0] * dt / 2)
         velocities *= scale
         kinetic *= scale * scale
-        self.xi += p / q * dt / 2
+        self.xi += np.array(p) / self.q * dt / 2
         for j in range(m - 1):
-            damp = np.exp(-p[j + 1] / q[j + 1] * eighth)
+            damp = math.exp(-p[j + 1] / q[j + 1] * eighth)
             p[j] = (p[j] * damp + force(j, kinetic) * quarter) * damp
         p[m - 1] += force(m - 1, kinetic) * quarter
+        self.p_xi[:] = p
         return kinetic
 
     def energy(self) -> float:
