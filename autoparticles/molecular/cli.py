@@ -101,9 +101,11 @@ def _engine(args, model, settings, data=None):
     from functools import partial
 
     from autoparticles.molecular.openmm_system import (OpenMMSimulation, check_exportable,
-                                                       check_single_step, require_openmm)
+                                                       check_platform, check_single_step,
+                                                       require_openmm)
 
     require_openmm()
+    check_platform(args.platform)
     check_exportable(model, None if data is None else data.box, args.openmm_forces)
     check_single_step(settings)
     return partial(OpenMMSimulation, platform=args.platform, threads=args.threads,

@@ -252,9 +252,20 @@ def integrator(settings: RunSettings):
     return openmm.VerletIntegrator(dt_ps)
 
 
-def make_context(system, integrator, platform: str = "CPU", threads: int = 1):
-    """`openmm.Context` on `platform` ('CPU': `threads` threads; 'Reference': double precision)."""
+def check_platform(platform: str) -> None:
+    """ValueError in one line when this OpenMM has no platform of that name."""
     openmm = require_openmm()
+    names = [openmm.Platform.getPlatform(k).getName() for k in range(openmm.Platform.getNumPlatforms())]
+    if platform not in names:
+        raise ValueError(f"OpenMM has no {platform} platform on this machine (it has "
+                         f"{', '.join(names)}); pick one of those with --platform")
+
+
+def make_context(system, integrator, platform: str = "CPU", threads: int = 1):
+    """`openmm.Context` on `platform` ('CPU': `threads` threads; 'Reference': double precision;
+    'CUDA', 'OpenCL' where OpenMM has them)."""
+    openmm = require_openmm()
+    check_platform(platform)
     properties = {"Threads": str(threads)} if platform == "CPU" else {}
     return openmm.Context(system, integrator, openmm.Platform.getPlatformByName(platform), properties)
 

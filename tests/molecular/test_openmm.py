@@ -169,6 +169,10 @@ def test_cli_refuses_before_writing(capsys, tmp_path, monkeypatch):
             "twice the model cutoff")
     refused(capsys, ["water", "run", "--engine", "openmm", "--set", "mts=4", "--out", str(out)],
             "r-RESPA", "mts at 1")
+    present = [openmm.Platform.getPlatform(k).getName() for k in range(openmm.Platform.getNumPlatforms())]
+    for missing in [p for p in ("CUDA", "OpenCL") if p not in present][:1]:  # (a GPU machine may have both)
+        refused(capsys, ["water", "run", "--engine", "openmm", "--platform", missing, "--out",
+                         str(out)], f"no {missing} platform", "--platform")
     monkeypatch.setitem(sys.modules, "openmm", None)  # as if not installed
     refused(capsys, ["water", "run", "--engine", "openmm", "--out", str(out)], "pip install openmm")
     assert not out.exists()
