@@ -52,11 +52,9 @@ class MoleculePairs:
                 or np.any(owner < 0)):
             raise ValueError("multiple time steps (mts > 1) need intact water molecules: every "
                              "O with exactly two nearest H at the start")
-        pairs = [(o, h) for o, h in zip(owner, hydrogens)]
-        for o in oxygens:
-            h1, h2 = hydrogens[owner == o]
-            pairs.append((h1, h2))
-        pairs = np.array(pairs)
+        by_owner = hydrogens[np.argsort(owner, kind="stable")]  # each O's two H side by side
+        pairs = np.concatenate([np.stack([owner, hydrogens], axis=1),
+                                np.stack([by_owner[0::2], by_owner[1::2]], axis=1)])
         rows = np.concatenate([pairs, pairs[:, ::-1]])  # both directions
         order = np.lexsort((rows[:, 1], rows[:, 0]))
         rows = rows[order]
