@@ -19,7 +19,8 @@ import numba
 import numpy as np
 
 from autoparticles.invariants.neighbours import NeighbourList
-from autoparticles.invariants.space import as_kernel_box, check_atoms, minimum_image
+from autoparticles.invariants.space import (as_kernel_box, check_atoms, inverse_edges,
+                                           minimum_image, nearest_image)
 
 
 def pair_channels(n_species: int) -> np.ndarray:
@@ -126,13 +127,14 @@ def _angular_kernel(x, species, channel, box, indptr, indices, centres, eta, cut
     phi[:, :] = 0.0
     jac[:, :, :] = 0.0
     grad[:, :] = 0.0
+    inverse = inverse_edges(box)
     for i in range(x.shape[0]):
         start, deg = indptr[i], indptr[i + 1] - indptr[i]
         for t in range(deg):
             j = indices[start + t]
             r2 = 0.0
             for d in range(3):
-                u[t, d] = minimum_image(x[j, d] - x[i, d], box[d])
+                u[t, d] = nearest_image(x[j, d] - x[i, d], box[d], inverse[d])
                 r2 += u[t, d] * u[t, d]
             r = np.sqrt(r2)
             dist[t] = r

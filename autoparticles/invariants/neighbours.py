@@ -18,7 +18,9 @@ from autoparticles.invariants.space import (
     check_cutoff,
     check_positions,
     displacement,
+    inverse_edges,
     minimum_image,
+    nearest_image,
 )
 
 
@@ -118,10 +120,7 @@ def _full_list(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_
     waiting = np.full(n, -1, dtype=np.int64)  # the last of them
     earlier = np.empty(capacity, dtype=np.int64)  # the one found before it
     finder = np.empty(capacity, dtype=np.int64)  # j, the row holding the entry
-    inverse = np.zeros(dim)  # 1/L per periodic direction, 0 for a free one
-    for d in range(dim):
-        if box[d] > 0.0:
-            inverse[d] = 1.0 / box[d]
+    inverse = inverse_edges(box)
     count = 0
     for i in range(n):
         if count + lower[i] > capacity:
@@ -141,9 +140,8 @@ def _full_list(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_
                 if j <= i:
                     continue
                 d2 = 0.0
-                for d in range(dim):  # minimum image, branch-free with the inverse edge
-                    delta = positions[j, d] - positions[i, d]
-                    delta -= box[d] * np.rint(delta * inverse[d])
+                for d in range(dim):
+                    delta = nearest_image(positions[j, d] - positions[i, d], box[d], inverse[d])
                     d2 += delta * delta
                 if d2 < rlist2:
                     lower[j] += 1

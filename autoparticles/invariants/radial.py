@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from autoparticles.invariants.neighbours import NeighbourList
-from autoparticles.invariants.space import as_kernel_box, check_atoms, minimum_image
+from autoparticles.invariants.space import as_kernel_box, check_atoms, inverse_edges, nearest_image
 
 INVERSE, GAUSSIAN = 0, 1
 KINDS = {"inverse": INVERSE, "gaussian": GAUSSIAN}
@@ -139,14 +139,15 @@ def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, ce
     last = t_values.shape[0] - 1
     phi[:, :] = 0.0
     kept = 0
+    inverse = inverse_edges(box)
     for i in range(x.shape[0]):
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
             if j < i:
                 continue
-            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
-            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
-            rz = minimum_image(x[j, 2] - x[i, 2], box[2])
+            rx = nearest_image(x[j, 0] - x[i, 0], box[0], inverse[0])
+            ry = nearest_image(x[j, 1] - x[i, 1], box[1], inverse[1])
+            rz = nearest_image(x[j, 2] - x[i, 2], box[2], inverse[2])
             d = np.sqrt(rx * rx + ry * ry + rz * rz)
             q = mirror[p]
             if both:

@@ -70,7 +70,25 @@ def minimum_image(delta: float, edge: float) -> float:
     per pair component, which made it 2.5× slower in the neighbour search)."""
     if edge <= 0.0:
         return delta
-    return delta - edge * np.rint(delta / edge)
+    return nearest_image(delta, edge, 1.0 / edge)
+
+
+@numba.njit(cache=True, inline="always")
+def nearest_image(delta: float, edge: float, inverse: float) -> float:
+    """`minimum_image` with the edge's inverse given (0 for a free direction, see
+    `inverse_edges`): a product where the other divides, for the hottest loops (11 % of the
+    radial kernel)."""
+    return delta - edge * np.rint(delta * inverse)
+
+
+@numba.njit(cache=True)
+def inverse_edges(box: np.ndarray) -> np.ndarray:
+    """(D,) 1/L of each periodic direction of a kernel box, 0 where it is free (L = 0)."""
+    out = np.zeros(box.shape[0])
+    for d in range(box.shape[0]):
+        if box[d] > 0.0:
+            out[d] = 1.0 / box[d]
+    return out
 
 
 def as_kernel_box(box: np.ndarray | None, dim: int) -> np.ndarray:
