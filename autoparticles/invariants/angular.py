@@ -110,9 +110,9 @@ VALUES, JACOBIAN, GRADIENT = 0, 1, 2
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
 def _angular_kernel(x, species, channel, box, indptr, indices, centres, eta, cutoff, lambdas,
                     zetas, shell_a, shell_b, what, phi, jac, weights, self_only, grad):
-    """Over the filtered list: ψ into phi (N, F) (what = VALUES or JACOBIAN), jac (P, F, 3) =
-    ∂ψ(i)/∂x_j per entry (JACOBIAN), or grad (N, 3) = ∂/∂x_m Σ_i Σ_a weights[i, a] ψ_a(i)
-    (GRADIENT; self_only: only the m = i terms)."""
+    """Over the filtered list: ψ into phi (N, F) (what = VALUES or JACOBIAN; GRADIENT leaves
+    it as it is), jac (P, F, 3) = ∂ψ(i)/∂x_j per entry (JACOBIAN), or grad (N, 3) =
+    ∂/∂x_m Σ_i Σ_a weights[i, a] ψ_a(i) (GRADIENT; self_only: only the m = i terms)."""
     nr, n_ang, n_sh = centres.shape[0], lambdas.shape[0], shell_a.shape[0]
     width = n_ang * n_sh
     max_deg = 0
@@ -124,7 +124,8 @@ def _angular_kernel(x, species, channel, box, indptr, indices, centres, eta, cut
     dist = np.empty(max_deg)
     ang = np.empty(n_ang)
     dang = np.empty(n_ang)
-    phi[:, :] = 0.0
+    if what != GRADIENT:  # (GRADIENT reads the values' array untouched)
+        phi[:, :] = 0.0
     jac[:, :, :] = 0.0
     grad[:, :] = 0.0
     inverse = inverse_edges(box)
@@ -216,13 +217,13 @@ class AngularInvariants:
     n_species: int
 
 
-def _run_kernel(atoms, what, phi, jac, weights, self_only, grad):
-    """`_angular_kernel` on atoms = (x, species, box, indptr, indices, basis, n_species)."""
-    x, species, box, indptr, indices, basis, n_species = atoms
-    shell_a, shell_b = basis.shells
-    _angular_kernel(x, species, pair_channels(n_species), box, indptr, indices, basis.centres,
-                    basis.eta, basis.cutoff, basis.lambdas, basis.zetas, shell_a, shell_b, what,
-                    phi, jac, weights, self_only, grad)
+def _run_kernel(inv: AngularInvariants, what, jac, weights, self_only, grad):
+    """`_angular_kernel` over the atoms and filtered list of `inv`, ψ into inv.values."""
+    b = inv.basis
+    shell_a, shell_b = b.shells
+    _angular_kernel(inv.x, inv.species, pair_channels(inv.n_species), inv.box, inv.indptr,
+                    inv.indices, b.centres, b.eta, b.cutoff, b.lambdas, b.zetas, shell_a,
+                    shell_b, what, inv.values, jac, weights, self_only, grad)
 
 
 def angular_invariants(positions, species, nlist: NeighbourList, basis: AngularBasis,
@@ -238,13 +239,12 @@ def angular_invariants(positions, species, nlist: NeighbourList, basis: AngularB
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(x)))]).astype(np.int64)
     indices = np.ascontiguousarray(nlist.indices[keep])
     f = basis.n_features(n_species)
-    phi = np.empty((len(x), f))
-    jac = np.empty((len(indices), f, 3) if jacobian else (0, f, 3))
-    args = (x, species, box, indptr, indices, basis, n_species)
-    _run_kernel(args, JACOBIAN if jacobian else VALUES, phi, jac, np.empty((0, f)), False,
-                np.empty((0, 3)))
-    return AngularInvariants(phi, jac if jacobian else None, indptr, indices, *args[:3], basis,
-                             n_species)
+    jac = np.empty((len(indices), f, 3)) if jacobian else None
+    inv = AngularInvariants(np.empty((len(x), f)), jac, indptr, indices, x, species, box, basis,
+                            n_species)
+    _run_kernel(inv, JACOBIAN if jacobian else VALUES, np.empty((0, f, 3)) if jac is None else jac,
+                np.empty((0, f)), False, np.empty((0, 3)))
+    return inv
 
 
 @numba.njit(cache=True)
@@ -271,10 +271,7 @@ def contract_gradient(inv: AngularInvariants, weights, self_only: bool = False) 
         raise ValueError(f"weights must have shape {inv.values.shape}, got {weights.shape}")
     out = np.empty((len(weights), 3))
     if inv.jacobian is None:
-        f = inv.values.shape[1]
-        _run_kernel((inv.x, inv.species, inv.box, inv.indptr, inv.indices, inv.basis,
-                     inv.n_species), GRADIENT, np.empty((0, f)), np.empty((0, f, 3)), weights,
-                    self_only, out)
+        _run_kernel(inv, GRADIENT, np.empty((0, weights.shape[1], 3)), weights, self_only, out)
         return out
     _contract_kernel(inv.indptr, inv.indices, inv.jacobian, weights, self_only, out)
     return out

@@ -73,6 +73,7 @@ def test_the_gradient_without_stored_blocks_equals_the_blocks_contracted(self_on
     weights = np.random.default_rng(6).normal(size=stored.values.shape)
     np.testing.assert_allclose(contract_gradient(direct, weights, self_only),
                                contract_gradient(stored, weights, self_only), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(direct.values, stored.values)  # the gradient pass leaves ψ
 
 
 def test_jacobian_blocks_are_the_derivative_of_each_invariant():
