@@ -60,8 +60,9 @@ class MoleculePairs:
         rows = rows[order]
         self.indptr = np.searchsorted(rows[:, 0], np.arange(len(numbers) + 1)).astype(np.int64)
         self.indices = rows[:, 1].astype(np.int64)
-        entry = {(int(i), int(j)): p for p, (i, j) in enumerate(rows)}
-        self.mirror = np.array([entry[int(j), int(i)] for i, j in rows], dtype=np.int64)
+        # the set of entries is symmetric: sorted by (j, i) it lists, at place p, the reverse of
+        # the p-th entry sorted by (i, j)
+        self.mirror = np.lexsort((rows[:, 0], rows[:, 1])).astype(np.int64)
         self.box = nlist.box
         self.cutoff = cutoff
 

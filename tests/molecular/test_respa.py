@@ -99,3 +99,19 @@ def test_each_hydrogen_belongs_to_its_nearest_oxygen_as_the_brute_force_finds(st
     nlist.update(x)
     np.testing.assert_array_equal(nearest_oxygen(x, data.numbers, nlist),
                                   owner_oxygen(x[None], data.numbers, data.box)[0])
+
+
+def test_molecule_pairs_are_each_molecules_three_pairs_from_both_sides(start):
+    from autoparticles.molecular.respa import MoleculePairs
+
+    model, data, frame = start
+    x = data.positions[frame]
+    nlist = model.new_neighbour_list(data.box)
+    nlist.update(x)
+    pairs = MoleculePairs(x, data.numbers, nlist, model.basis.cutoff)
+    rows = np.repeat(np.arange(len(x)), np.diff(pairs.indptr))
+    assert np.all(np.diff(pairs.indptr) == 2)  # O: its two H; H: its O and the other H
+    assert set(map(tuple, np.sort(np.stack([rows, pairs.indices], 1), axis=1) // 3)) == {
+        (k, k) for k in range(len(x) // 3)}  # the reference keeps atoms in O, H, H order
+    np.testing.assert_array_equal(pairs.indices[pairs.mirror], rows)
+    np.testing.assert_array_equal(pairs.mirror[pairs.mirror], np.arange(len(rows)))
