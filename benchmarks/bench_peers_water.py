@@ -52,16 +52,23 @@ def time_steps(step, steps):
     return steps / (time.perf_counter() - started)
 
 
-def ours(molecules, steps, mts=1, model_path=None):
+def learned_simulation(molecules, mts=1, model_path=None):
+    """Our engine on `water_box(molecules)` at 300 K: the model file (default: the shipped
+    model), Nosé–Hoover, `mts` multiple time steps (1 asks for none, so code from before
+    RunSettings had mts runs too: bench_water_engine.py times older commits)."""
     from autoparticles.molecular.agent import load_model
     from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.world import Simulation, maxwell_boltzmann
 
     box, masses = water_box(molecules)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
-    sim = Simulation(load_model(model_path), box.positions, v, box.numbers, masses, box.box,
-                     RunSettings(mts=mts))
-    return time_steps(sim.run, mts * (steps // mts))
+    settings = RunSettings(mts=mts) if mts > 1 else RunSettings()
+    return Simulation(load_model(model_path), box.positions, v, box.numbers, masses, box.box,
+                      settings)
+
+
+def ours(molecules, steps, mts=1, model_path=None):
+    return time_steps(learned_simulation(molecules, mts, model_path).run, mts * (steps // mts))
 
 
 def openmm_spcfw(molecules, steps):
@@ -141,8 +148,21 @@ def cp2k(molecules, steps):
 
 
 OURS = "autoparticles"
-SYSTEMS = {OURS: ours, "OpenMM CPU (SPC/Fw)": openmm_spcfw, "ASE (TIP3P)": ase_tip3p,
-           "CP2K (NNP)": cp2k}
+PEERS = {"OpenMM CPU (SPC/Fw)": openmm_spcfw, "ASE (TIP3P)": ase_tip3p, "CP2K (NNP)": cp2k}
+
+
+def our_variants(model_paths, mts_values) -> dict:
+    """{row name: (ratio column, run)} for the shipped model and each model file, each with
+    every mts: 'autoparticles' / ours_over_this, 'autoparticles angular, mts 4' /
+    angular_mts_4_over_this, …"""
+    out = {}
+    for path in [None] + list(model_paths):
+        for k in mts_values:
+            name = OURS + (f" {path.stem}" if path else "") + (f", mts {k}" if k > 1 else "")
+            parts = ([path.stem] if path else []) + ([f"mts_{k}"] if k > 1 else [])
+            column = "_".join(parts) if parts else "ours"
+            out[name] = (f"{column}_over_this", lambda m, n, k=k, path=path: ours(m, n, k, path))
+    return out
 
 
 def main():
@@ -159,13 +179,9 @@ def main():
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     rows = []
+    variants = our_variants(args.model, args.mts)
+    systems = {name: run for name, (_, run) in variants.items()} | PEERS
     for molecules in args.molecules:
-        systems = {}
-        for path in [None] + args.model:
-            for k in args.mts:
-                name = OURS + (f" {path.stem}" if path else "") + (f", mts {k}" if k > 1 else "")
-                systems[name] = lambda m, n, k=k, path=path: ours(m, n, k, path)
-        systems.update((name, run) for name, run in SYSTEMS.items() if name != OURS)
         for name, run in systems.items():
             if (name.startswith("CP2K") and molecules != 64) or name.split()[0] in args.skip:
                 continue
@@ -179,10 +195,8 @@ def main():
                          "atom_steps_per_s": per_s * 3 * molecules})
             print(f"{molecules:4d} H2O {name:22s} {per_s:10.2f} steps/s", flush=True)
     table = pd.DataFrame(rows)
-    for name in table.system[table.system.str.startswith(OURS)].unique():
+    for name, (column, _) in variants.items():
         rate = table[table.system == name].set_index("molecules").steps_per_s
-        column = "ours_over_this" if name == OURS else name[len(OURS):].strip(" ,").replace(
-            ", ", "_").replace(" ", "_") + "_over_this"
         table[column] = [rate.get(m, np.nan) / r for m, r in zip(table.molecules, table.steps_per_s)]
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "peers_water.csv", index=False)

@@ -3,9 +3,9 @@
     python benchmarks/bench_water_engine.py [--molecules 64 512] [--mts 1 4]
     PYTHONPATH=/path/to/another/checkout python benchmarks/bench_water_engine.py   # its code
 
-The shipped model on the peers' random box (bench_peers_water.water_box), Nosé–Hoover at
-300 K, timed by the process's CPU clock after 40 warm-up steps, so that runs of different
-versions of the code (a worktree of each commit on PYTHONPATH) compare on a shared machine.
+The shipped model on the peers' random box (bench_peers_water.learned_simulation), timed by
+the process's CPU clock after 40 warm-up steps, so that runs of different versions of the
+code (a worktree of each commit on PYTHONPATH) compare on a shared machine.
 """
 
 import argparse
@@ -13,11 +13,9 @@ import dataclasses
 import os
 import time
 
-import numpy as np
-
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
-from bench_peers_water import water_box  # noqa: E402  (same folder)
+from bench_peers_water import learned_simulation  # noqa: E402  (same folder)
 
 STEPS = {64: 2000, 512: 200}
 """Timed steps per box size (others: 200)."""
@@ -25,9 +23,7 @@ STEPS = {64: 2000, 512: 200}
 
 def main():
     import autoparticles
-    from autoparticles.molecular.agent import load_model
     from autoparticles.molecular.config import RunSettings
-    from autoparticles.molecular.world import Simulation, maxwell_boltzmann
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--molecules", type=int, nargs="+", default=[64, 512])
@@ -37,10 +33,7 @@ def main():
     print(f"code: {os.path.dirname(os.path.dirname(autoparticles.__file__))}")
     for molecules in args.molecules:
         for k in args.mts if has_mts else [1]:
-            box, masses = water_box(molecules)
-            v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
-            settings = RunSettings(mts=k) if has_mts else RunSettings()
-            sim = Simulation(load_model(), box.positions, v, box.numbers, masses, box.box, settings)
+            sim = learned_simulation(molecules, k)
             sim.run(40)
             steps = k * (STEPS.get(molecules, 200) // k)
             started = time.process_time()
