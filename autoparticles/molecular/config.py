@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autoparticles.config import (Settings, at_least, non_negative, one_of, optional, positive,
-                                  setting)
+from autoparticles.config import (ConfigError, Settings, at_least, non_negative, one_of,
+                                  optional, positive, setting)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class RunSettings(Settings):
         super().__post_init__()
         for name in ("frame_every", "log_every"):
             if getattr(self, name) % self.mts:
-                raise ValueError(f"{name} = {getattr(self, name)} must be a multiple of "
+                raise ConfigError(f"{name} = {getattr(self, name)} must be a multiple of "
                                  f"mts = {self.mts}")
 
     @property
