@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from autoparticles.invariants.radial import basis_values
+from autoparticles.invariants.radial import RadialWorkspace, basis_values
 from autoparticles.molecular.agent import WaterModel
 from autoparticles.molecular.config import FORCE_FORMS, SPECIES, RunSettings, species_indices
 from autoparticles.molecular.units import AVOGADRO
@@ -174,7 +174,7 @@ class KernelForce:
 
     def __init__(self, model: WaterModel, species):
         self.model, self.species = model, np.asarray(species)
-        self.box, self.nlist = None, None
+        self.box, self.nlist, self.workspace = None, None, RadialWorkspace()
 
     def __call__(self, state):
         box = np.diag(_ours(state.getPeriodicBoxVectors(asNumpy=True))) * NM
@@ -182,7 +182,7 @@ class KernelForce:
             check_exportable(self.model, box, "kernels")
             self.box, self.nlist = box, self.model.new_neighbour_list(box)
         x = _ours(state.getPositions(asNumpy=True)) * NM
-        losses, forces, _ = self.model.evaluate(x, self.species, self.nlist)
+        losses, forces, _ = self.model.evaluate(x, self.species, self.nlist, self.workspace)
         return float(losses.sum()) * EV_TO_KJ_PER_MOL, forces * (EV_TO_KJ_PER_MOL * NM)
 
 
