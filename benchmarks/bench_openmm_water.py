@@ -75,7 +75,7 @@ def on_openmm(model, molecules, seconds, settings, threads, forces):
 
     box, masses = tiled_box(molecules)
     started = time.perf_counter()
-    integrator = omm.integrator(settings)
+    integrator = omm.integrator(settings, 3 * len(masses) - 3)
     system = omm.model_system(model, box.numbers, masses, box.box, forces)
     context = omm.make_context(system, integrator, "CPU", threads)
     context.setPositions(box.positions / omm.NM)

@@ -54,15 +54,19 @@ def time_steps(step, steps):
 
 def learned_simulation(molecules, mts=1, model_path=None):
     """Our engine on `water_box(molecules)` at 300 K: the model file (default: the shipped
-    model), Nosé–Hoover, `mts` multiple time steps (1 asks for none, so code from before
-    RunSettings had mts runs too: bench_water_engine.py times older commits)."""
+    model), Nosé–Hoover, `mts` multiple time steps (given explicitly, as the default is
+    automatic; code from before RunSettings had mts runs with mts 1: bench_water_engine.py
+    times older commits)."""
     from autoparticles.molecular.agent import load_model
     from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.world import Simulation, maxwell_boltzmann
 
     box, masses = water_box(molecules)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
-    settings = RunSettings(mts=mts) if mts > 1 else RunSettings()
+    import dataclasses
+
+    has_mts = "mts" in {f.name for f in dataclasses.fields(RunSettings)}
+    settings = RunSettings(mts=mts) if has_mts else RunSettings()
     return Simulation(load_model(model_path), box.positions, v, box.numbers, masses, box.box,
                       settings)
 

@@ -101,26 +101,36 @@ def _engine(args, model, settings, data=None):
     from functools import partial
 
     from autoparticles.molecular.openmm_system import (OpenMMSimulation, check_exportable,
-                                                       check_platform, check_single_step,
+                                                       check_multiple_steps, check_platform,
                                                        require_openmm)
 
     require_openmm()
     check_platform(args.platform)
     check_exportable(model, None if data is None else data.box, args.openmm_forces)
-    check_single_step(settings)
+    check_multiple_steps(settings, args.openmm_forces)
     return partial(OpenMMSimulation, platform=args.platform, threads=args.threads,
                    forces=args.openmm_forces)
 
 
+def _run_settings(args, model):
+    """The RunSettings of --config / --set, an automatic mts made concrete for the model and
+    engine (what the run's settings.json records)."""
+    from autoparticles.molecular.config import RunSettings
+    from autoparticles.molecular.world import concrete_settings
+
+    splittable = args.engine == "ours" or args.openmm_forces == "kernels"
+    return concrete_settings(_resolve(args, RunSettings), model, splittable)
+
+
 def _water_run(args) -> int:
     from autoparticles.config import dump
-    from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.world import simulate, start_simulation
 
     out = Path(args.out)
     if out.suffix in (".extxyz", ".xyz", ".csv"):
         raise ValueError(f"--out names a folder (for traj.extxyz and log.csv), got {out}")
-    model, settings = _water_model(args), _resolve(args, RunSettings)
+    model = _water_model(args)
+    settings = _run_settings(args, model)
     data = _load_data(args.data) if args.start == "reference" else None
     simulation = _engine(args, model, settings, data)
     trajectory, log = out / "traj.extxyz", out / "log.csv"
@@ -135,10 +145,10 @@ def _water_run(args) -> int:
 
 def _water_validate(args) -> int:
     from autoparticles.config import dump
-    from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.validation import print_table, table_json, validate_model
 
-    model, data, settings = _water_model(args), _load_data(args.data), _resolve(args, RunSettings)
+    model, data = _water_model(args), _load_data(args.data)
+    settings = _run_settings(args, model)
     simulation = _engine(args, model, settings, data)
     out = Path(args.out)
     claim(args, "--out", out / "validation.md", out / SETTINGS)
@@ -153,13 +163,13 @@ def _water_validate(args) -> int:
 
 
 def _water_ensemble(args) -> int:
-    from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.ensemble import print_summary, run_ensemble
 
     if args.engine != "ours":
         raise ValueError("water ensemble runs its replicas on our engine; --engine openmm is "
                          "for water run and water validate")
-    model, data, settings = _water_model(args), _load_data(args.data), _resolve(args, RunSettings)
+    model, data = _water_model(args), _load_data(args.data)
+    settings = _run_settings(args, model)
     names = {"model": str(args.model or "shipped"), "data": str(args.data or "shipped")}
     outcome = run_ensemble(args.out, model, data, settings, args.replicas, names,
                            **backend_options(args))

@@ -2,7 +2,7 @@
 the CP2K reference run, the fit and the learned simulation. Every default lives here, once;
 the command line and `fit_model(data)` read the same dataclasses."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -100,6 +100,12 @@ class FitSettings(Settings):
                            "(the total loss is bounded below)")
 
 
+AUTO_MTS = 4
+"""The multiple time steps an automatic mts (0) takes where it can: with 4 the shipped model
+keeps the NVE drift at the plain integrator's level and validates as well or better, with 5
+it heats (README, docs/water.md)."""
+
+
 @dataclass(frozen=True)
 class RunSettings(Settings):
     """The learned simulation (world.py): frame_every / log_every: steps between stored
@@ -116,18 +122,32 @@ class RunSettings(Settings):
     log_every: int = setting(20, at_least(1), "steps between log rows")
     min_distance: float = setting(0.5, positive, "blow-up distance [Å]")
     seed: int = setting(0, non_negative, "seed of start velocities")
-    mts: int = setting(1, at_least(1), "multiple time steps (r-RESPA, respa.py): the "
+    mts: int = setting(0, non_negative, "multiple time steps (r-RESPA, respa.py): the "
                        "molecules' bonds every step, the rest every MTS steps; 1: plain "
-                       "velocity Verlet. frame_every and log_every must be multiples of it")
+                       "velocity Verlet; 0: automatic, 4 where the model and engine allow "
+                       "(a conservative model; fewer when frame_every or log_every is no "
+                       "multiple of 4), else 1. frame_every and log_every must be multiples "
+                       "of it")
 
     def __post_init__(self):
         super().__post_init__()
         for name in ("frame_every", "log_every"):
-            if getattr(self, name) % self.mts:
+            if self.mts and getattr(self, name) % self.mts:
                 raise ConfigError(f"{name} = {getattr(self, name)} must be a multiple of "
                                  f"mts = {self.mts}")
 
+    def resolved(self, largest: int) -> "RunSettings":
+        """These settings with an automatic mts (0) made concrete: the largest of largest,
+        largest/2, ..., 1 that divides frame_every and log_every; a set mts stays."""
+        if self.mts:
+            return self
+        k = largest
+        while k > 1 and (self.frame_every % k or self.log_every % k):
+            k //= 2
+        return replace(self, mts=k)
+
     @property
     def steps(self) -> int:
-        """Steps of dt in ps, rounded to a multiple of mts."""
-        return self.mts * int(round(self.ps * 1000.0 / (self.dt * self.mts)))
+        """Steps of dt in ps, rounded to a multiple of mts (of 1 while mts is automatic)."""
+        k = max(self.mts, 1)
+        return k * int(round(self.ps * 1000.0 / (self.dt * k)))

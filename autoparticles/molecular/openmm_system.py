@@ -30,11 +30,10 @@ import numpy as np
 from autoparticles.invariants.radial import RadialWorkspace, basis_values
 from autoparticles.molecular.agent import WaterModel
 from autoparticles.molecular.config import FORCE_FORMS, SPECIES, RunSettings, species_indices
-from autoparticles.molecular.units import AVOGADRO
-from autoparticles.molecular.world import ACCEL, Simulation
+from autoparticles.molecular.openmm_respa import SLOW, STIFF, chain_energy, respa_integrator
+from autoparticles.molecular.units import EV_TO_KJ_PER_MOL
+from autoparticles.molecular.world import ACCEL, Simulation, concrete_settings
 
-EV_TO_KJ_PER_MOL = 1.602176634e-19 * AVOGADRO / 1000.0
-"""1 eV in kJ/mol."""
 NM = 10.0
 """Å per nm."""
 VELOCITY_TO_A_PER_FS = NM / 1000.0
@@ -80,11 +79,12 @@ def check_exportable(model: WaterModel, box=None, forces: str = FORCE_FORMS[0]) 
                          f"({model.basis.cutoff} Å); OpenMM needs cutoff <= half the box")
 
 
-def check_single_step(settings: RunSettings) -> None:
-    """ValueError in one line when the settings ask for our engine's multiple time steps."""
-    if settings.mts > 1:
-        raise ValueError(f"mts = {settings.mts} is our engine's r-RESPA; --engine openmm takes "
-                         "OpenMM's single-step integrators (leave mts at 1)")
+def check_multiple_steps(settings: RunSettings, forces: str) -> None:
+    """ValueError in one line when the settings ask for multiple time steps in a form that
+    cannot split the model into its stiff part and the rest."""
+    if settings.mts > 1 and forces != "kernels":
+        raise ValueError(f"mts = {settings.mts} on OpenMM needs --openmm-forces kernels (the "
+                         f"stiff part is our kernel); with {forces} leave mts at 1")
 
 
 def eigen_directions(model: WaterModel) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -167,13 +167,30 @@ def _add_linear_terms(openmm, force, model, step, blocks) -> None:
                         openmm.CustomGBForce.SingleParticle)
 
 
+def _to_openmm(energy_ev: float, forces):
+    """A PythonForce's answer: energy [kJ/mol], forces (N, 3) [kJ/mol/nm]."""
+    return energy_ev * EV_TO_KJ_PER_MOL, forces * (EV_TO_KJ_PER_MOL * NM)
+
+
+class StiffForce:
+    """The callback of OpenMM's `PythonForce` for r-RESPA's stiff part (respa.StiffPart)."""
+
+    def __init__(self, stiff):
+        self.stiff = stiff
+
+    def __call__(self, state):
+        losses, forces = self.stiff.evaluate(_ours(state.getPositions(asNumpy=True)) * NM)
+        return _to_openmm(float(losses.sum()), forces)
+
+
 class KernelForce:
     """The callback of OpenMM's `PythonForce` for `model` on atoms of `species` (N,): our
     engine's energy [kJ/mol] and forces (N, 3) [kJ/mol/nm] at the State's positions, with
-    its own neighbour list (made anew when the State's box differs, e.g. under a barostat)."""
+    its own neighbour list (made anew when the State's box differs, e.g. under a barostat);
+    less r-RESPA's stiff part when `stiff` is given."""
 
-    def __init__(self, model: WaterModel, species):
-        self.model, self.species = model, np.asarray(species)
+    def __init__(self, model: WaterModel, species, stiff=None):
+        self.model, self.species, self.stiff = model, np.asarray(species), stiff
         self.box, self.nlist, self.workspace = None, None, RadialWorkspace()
 
     def __call__(self, state):
@@ -183,22 +200,37 @@ class KernelForce:
             self.box, self.nlist = box, self.model.new_neighbour_list(box)
         x = _ours(state.getPositions(asNumpy=True)) * NM
         losses, forces, _ = self.model.evaluate(x, self.species, self.nlist, self.workspace)
-        return float(losses.sum()) * EV_TO_KJ_PER_MOL, forces * (EV_TO_KJ_PER_MOL * NM)
+        energy = float(losses.sum())
+        if self.stiff is not None:
+            stiff_losses, stiff_forces = self.stiff.evaluate(x)
+            energy, forces = energy - float(stiff_losses.sum()), forces - stiff_forces
+        return _to_openmm(energy, forces)
 
 
-def kernel_force(model: WaterModel, species):
-    """The model as one periodic OpenMM `PythonForce` calling our kernels (KernelForce)."""
+def python_force(callback, group: int = 0):
+    """A periodic OpenMM `PythonForce` of `callback` in force group `group`."""
     openmm = require_openmm()
-    force = openmm.PythonForce(KernelForce(model, species))
+    force = openmm.PythonForce(callback)
     force.setUsesPeriodicBoundaryConditions(True)
+    force.setForceGroup(group)
     return force
 
 
+def kernel_forces(model: WaterModel, species, stiff=None) -> list:
+    """The model as one PythonForce calling our kernels (KernelForce); with r-RESPA's
+    `stiff` part two: the rest in group SLOW, the stiff part in group STIFF."""
+    if stiff is None:
+        return [python_force(KernelForce(model, species))]
+    return [python_force(KernelForce(model, species, stiff), SLOW),
+            python_force(StiffForce(stiff), STIFF)]
+
+
 def model_system(model: WaterModel, numbers, masses, box, forces: str = FORCE_FORMS[0],
-                 table_step: float = TABLE_STEP):
+                 table_step: float = TABLE_STEP, stiff=None):
     """`openmm.System` of atoms with atomic numbers (N,) and masses (N,) [u] in the
     orthorhombic periodic box (3,) [Å], its energy the model's Σ_i H_{A_i}(φ(i)); `forces`:
-    'kernels' or 'expressions' (FORCE_FORMS; table_step serves the latter)."""
+    'kernels' or 'expressions' (FORCE_FORMS; table_step serves the latter); stiff: r-RESPA's
+    stiff part, split off into its own force group (kernels only)."""
     openmm = require_openmm()
     check_exportable(model, box, forces)
     system = openmm.System()
@@ -208,7 +240,7 @@ def model_system(model: WaterModel, numbers, masses, box, forces: str = FORCE_FO
     for m in masses:
         system.addParticle(float(m))
     species = species_indices(numbers)
-    for force in ([kernel_force(model, species)] if forces == "kernels"
+    for force in (kernel_forces(model, species, stiff) if forces == "kernels"
                   else model_forces(model, species, table_step)):
         system.addForce(force)
     return system
@@ -238,13 +270,17 @@ def topology(numbers, box):
     return top
 
 
-def integrator(settings: RunSettings):
-    """OpenMM's integrator for our settings: 'nose-hoover' -> NoseHooverIntegrator (chain of
-    nhc_length, collision frequency 1/nhc_tau: the same Q_1 = dof kT τ²; OpenMM's
-    multiple-time-step chain propagation, ours one Trotter step), 'none' -> VerletIntegrator
-    (our velocity Verlet's trajectory); time step dt. Both are leapfrog schemes, their
-    velocities half a step behind the positions (see OpenMMSimulation)."""
+def integrator(settings: RunSettings, dof: int):
+    """OpenMM's integrator for our settings on `dof` degrees of freedom: mts > 1 -> our
+    r-RESPA step with our chain (openmm_respa); otherwise 'nose-hoover' ->
+    NoseHooverIntegrator (chain of nhc_length, collision frequency 1/nhc_tau: the same
+    Q_1 = dof kT τ²; OpenMM's multiple-time-step chain propagation, ours one Trotter step),
+    'none' -> VerletIntegrator (our velocity Verlet's trajectory); time step dt. The last two
+    are leapfrog schemes, their velocities half a step behind the positions (see
+    OpenMMSimulation)."""
     openmm = require_openmm()
+    if settings.mts > 1:
+        return respa_integrator(settings, dof)
     dt_ps = settings.dt / 1000.0
     if settings.thermostat == "nose-hoover":
         return openmm.NoseHooverIntegrator(settings.temperature, 1000.0 / settings.nhc_tau, dt_ps,
@@ -293,8 +329,9 @@ class OpenMMSimulation(Simulation):
     """A `Simulation` (same start, checks, observers and log) whose steps OpenMM takes: it
     runs in stretches between observations and copies x, v (and, for the observers, our
     engine's losses, forces and invariants) back at each one. platform: 'CPU' or 'Reference';
-    threads: CPU threads. OpenMM's integrators are leapfrog, their velocities those of half
-    a step before the positions: v(t - dt/2) = v(t) - a(t) dt/2 goes in, v(t) comes back.
+    threads: CPU threads. OpenMM's own integrators (mts = 1) are leapfrog, their velocities
+    those of half a step before the positions: v(t - dt/2) = v(t) - a(t) dt/2 goes in, v(t)
+    comes back; our r-RESPA step (mts > 1, openmm_respa) keeps them in step with the positions.
     forces: the model's form in OpenMM (FORCE_FORMS)."""
 
     engine = "OpenMM"
@@ -303,17 +340,21 @@ class OpenMMSimulation(Simulation):
                  settings: RunSettings = RunSettings(), platform: str = "CPU", threads: int = 1,
                  forces: str = FORCE_FORMS[0]):
         check_exportable(model, box, forces)
-        check_single_step(settings)
+        settings = concrete_settings(settings, model, splittable=forces == "kernels")
+        check_multiple_steps(settings, forces)
         super().__init__(model, positions, velocities, numbers, masses, box, settings)
-        self.integrator = integrator(settings)
-        self.context = make_context(model_system(model, numbers, masses, box, forces),
-                                    self.integrator, platform, threads)
+        self.integrator = integrator(settings, 3 * len(self.masses) - 3)
+        system = model_system(model, numbers, masses, box, forces, stiff=self.stiff)
+        self.context = make_context(system, self.integrator, platform, threads)
         self.context.setPositions(self.x / NM)
         self.context.setVelocities((self.v - self._half_kick(self.forces)) / VELOCITY_TO_A_PER_FS)
         self.platform = platform
 
     def _half_kick(self, forces) -> np.ndarray:
-        """(N, 3) a dt/2 [Å/fs] of forces (N, 3) [eV/Å]."""
+        """(N, 3) a dt/2 [Å/fs] of forces (N, 3) [eV/Å] where OpenMM's velocities lag the
+        positions by half a step (its leapfrog integrators), else zeros."""
+        if self.stiff is not None:
+            return np.zeros_like(forces)
         return 0.5 * self.settings.dt * forces * ACCEL / self.masses[:, None]
 
     def conserved(self) -> float:
@@ -321,14 +362,18 @@ class OpenMMSimulation(Simulation):
         from autoparticles.molecular.world import kinetic_energy
 
         total = float(self.losses.sum()) + kinetic_energy(self.v, self.masses)
-        if self.settings.thermostat == "nose-hoover" and self.steps_done:  # (before: at rest;
-            # OpenMM's chain exists only once it has stepped)
+        if self.settings.thermostat != "nose-hoover":
+            return total
+        if self.stiff is not None:
+            return total + chain_energy(self.integrator, self.settings.nhc_length)
+        if self.steps_done:  # (before: at rest; OpenMM's chain exists once it has stepped)
             total += float(_ours(self.integrator.computeHeatBathEnergy())) / EV_TO_KJ_PER_MOL
         return total
 
     def advance(self, steps: int) -> None:
-        """`steps` OpenMM steps, then x, v, losses, forces and φ copied back."""
-        self.integrator.step(steps)
+        """`steps` steps of dt (a multiple of `stride`: OpenMM takes steps // mts of its
+        own), then x, v, losses, forces and φ copied back."""
+        self.integrator.step(steps // self.stride)
         state = self.context.getState(getPositions=True, getVelocities=True, getForces=True)
         self.x = _ours(state.getPositions(asNumpy=True)) * NM
         self.v = _ours(state.getVelocities(asNumpy=True)) * VELOCITY_TO_A_PER_FS \
@@ -337,12 +382,13 @@ class OpenMMSimulation(Simulation):
             from autoparticles.molecular.world import BlowUp
 
             raise BlowUp("non-finite positions", self.time + steps * self.settings.dt)
-        self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist)
+        self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist,
+                                                                 self.workspace)
         self.time += steps * self.settings.dt
         self.steps_done += steps
 
     def step(self) -> None:
-        self.advance(1)
+        self.advance(self.stride)
 
     def run(self, steps: int) -> None:
         """Like `Simulation.run`, in stretches of OpenMM steps between observations."""

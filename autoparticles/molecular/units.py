@@ -27,3 +27,5 @@ AMU_A2_PER_FS2_TO_EV = 103.6426965268
 
 AVOGADRO = 6.02214076e23
 """Avogadro constant [1/mol] (exact, SI 2019)."""
+EV_TO_KJ_PER_MOL = 1.602176634e-19 * AVOGADRO / 1000.0
+"""1 eV in kJ/mol."""

@@ -18,7 +18,7 @@ import numpy as np
 
 from autoparticles.invariants.radial import RadialWorkspace
 from autoparticles.molecular.agent import WaterModel
-from autoparticles.molecular.config import RunSettings, masses, species_indices
+from autoparticles.molecular.config import AUTO_MTS, RunSettings, masses, species_indices
 from autoparticles.molecular.io import write_frame
 from autoparticles.molecular.units import AMU_A2_PER_FS2_TO_EV, BOLTZMANN_EV_PER_K
 
@@ -131,15 +131,25 @@ class LogRow:
 LOG_COLUMNS = tuple(f.name for f in dataclasses.fields(LogRow))
 
 
+def concrete_settings(settings: RunSettings, model: WaterModel, splittable: bool = True
+                      ) -> RunSettings:
+    """settings with an automatic mts made concrete for `model`: AUTO_MTS (or the most of it
+    the intervals allow) for a conservative model whose engine can split off the stiff part
+    (`splittable`), 1 otherwise (the agent mode's forces are no energy's gradient)."""
+    return settings.resolved(AUTO_MTS if splittable and model.mode == "conservative" else 1)
+
+
 class Simulation:
     """State (x, v) of atoms with atomic numbers and a periodic box, driven by a model;
-    `attach(fn, interval)` adds an observer fn(sim) called every `interval` steps of `run`."""
+    `attach(fn, interval)` adds an observer fn(sim) called every `interval` steps of `run`.
+    An automatic mts in `settings` is made concrete here (concrete_settings)."""
 
     engine = "our engine"
     """Who takes the steps (reports name it)."""
 
     def __init__(self, model: WaterModel, positions, velocities, numbers, masses, box,
                  settings: RunSettings = RunSettings()):
+        settings = concrete_settings(settings, model)
         self.model, self.settings = model, settings
         self.x = np.array(positions, dtype=np.float64)
         if not np.all(np.isfinite(self.x)):

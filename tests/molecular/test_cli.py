@@ -107,4 +107,5 @@ def test_water_flags_show_their_dataclass_defaults_and_take_config_files(tmp_pat
     assert result.returncode == 0, result.stderr
     saved = json.loads((tmp_path / "r" / "settings.json").read_text())
     assert (saved["ps"], saved["frame_every"], saved["log_every"]) == (0.01, 4, 2)
+    assert saved["mts"] == 2  # the automatic mts, made concrete: the most of 4 log_every allows
     assert len((tmp_path / "r" / "log.csv").read_text().splitlines()) == 1 + 11

@@ -13,7 +13,7 @@ from autoparticles.molecular.reference.dataset import load_reference
 from autoparticles.molecular.respa import StiffPart
 from autoparticles.molecular.world import Simulation, simulate
 
-NVE = RunSettings(thermostat="none", frame_every=20, log_every=4)
+NVE = RunSettings(thermostat="none", frame_every=20, log_every=4, mts=1)
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,16 @@ def test_bad_multiple_time_step_settings_are_refused_in_one_line(start):
     agent = dataclasses.replace(model, mode="agent")
     with pytest.raises(ValueError, match="conservative"):
         simulation((agent, data, frame), dataclasses.replace(NVE, mts=4))
+
+
+def test_automatic_mts_takes_four_where_the_model_and_intervals_allow(start):
+    model, data, frame = start
+    assert RunSettings().mts == 0 and simulation(start, RunSettings()).stride == 4
+    assert simulation(start, RunSettings(frame_every=10, log_every=20)).stride == 2
+    assert simulation(start, RunSettings(log_every=5)).stride == 1
+    assert simulation(start, RunSettings(mts=1)).stride == 1
+    agent = dataclasses.replace(model, mode="agent")
+    assert simulation((agent, data, frame), RunSettings()).stride == 1
 
 
 def test_each_hydrogen_belongs_to_its_nearest_oxygen_as_the_brute_force_finds(start):

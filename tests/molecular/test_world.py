@@ -35,12 +35,12 @@ def test_maxwell_boltzmann_has_exact_temperature_and_no_drift():
     np.testing.assert_allclose(w, v, atol=1e-12)
 
 
-def test_conservative_nve_keeps_the_energy(small_box):
+def test_plain_verlet_nve_keeps_the_energy(small_box):
     x, numbers, box = small_box
     masses = np.where(numbers == 8, 15.9994, 1.00794)
     model = make_soft_model()
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
-    sim = Simulation(model, x, v, numbers, masses, box, RunSettings(ps=0.5, thermostat="none"))
+    sim = Simulation(model, x, v, numbers, masses, box, RunSettings(ps=0.5, thermostat="none", mts=1))
     traj = simulate(sim, progress=False)
     energy = np.array([row.conserved_ev for row in traj.log])
     drift_per_atom_ps = abs(energy[-1] - energy[0]) / len(masses) / 0.5
@@ -88,7 +88,7 @@ def test_observers_run_at_their_interval_and_a_failed_check_raises(small_box):
 
     x, numbers, box = small_box
     masses = np.where(numbers == 8, 15.9994, 1.00794)
-    sim = Simulation(make_soft_model(), x, np.zeros_like(x), numbers, masses, box, RunSettings())
+    sim = Simulation(make_soft_model(), x, np.zeros_like(x), numbers, masses, box, RunSettings(mts=1))
     seen = []
     sim.attach(lambda s: seen.append(s.steps_done), interval=3)
     sim.run(7)
