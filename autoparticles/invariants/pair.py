@@ -157,35 +157,49 @@ def pair_invariants(positions, velocities, nlist: NeighbourList, radius: float =
 
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _group_kernel(x, v, box, indptr, indices, radii, groups, n_groups, sensing, vmax, tau0,
                   out, chosen, direction):
-    n = x.shape[0]
+    """Per particle i and group g: the most urgent listed neighbour (the nearest when none is
+    on a collision course; ties to the lower index), its I1..I4 into out[i, 4g:4g + 4] and r̂
+    into direction[i, g]. Squared distances select; the chosen one's time to contact is
+    kept from the scan, not computed again."""
     best_tau = np.empty(n_groups)
-    best_d = np.empty(n_groups)
+    best_d2 = np.empty(n_groups)
     urgent = np.empty(n_groups, dtype=np.int64)
     nearest = np.empty(n_groups, dtype=np.int64)
-    for i in range(n):
-        best_tau[:] = np.inf
-        best_d[:] = np.inf
-        urgent[:] = -1
-        nearest[:] = -1
+    for i in range(x.shape[0]):
+        for g in range(n_groups):
+            best_tau[g], best_d2[g], urgent[g], nearest[g] = np.inf, np.inf, -1, -1
+        xi, yi, vxi, vyi, ri = x[i, 0], x[i, 1], v[i, 0], v[i, 1], radii[i]
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
-            rx, ry, dist = separation(x, i, j, box)
-            if dist >= sensing or dist == 0.0:
+            rx = minimum_image(x[j, 0] - xi, box[0])
+            ry = minimum_image(x[j, 1] - yi, box[1])
+            d2 = rx * rx + ry * ry
+            if d2 >= sensing * sensing or d2 == 0.0:
                 continue
             g = groups[j]
-            if dist < best_d[g] or (dist == best_d[g] and j < nearest[g]):
-                nearest[g], best_d[g] = j, dist
-            tau = ttc_scalar(rx, ry, v[j, 0] - v[i, 0], v[j, 1] - v[i, 1], radii[i] + radii[j])
+            if d2 < best_d2[g] or (d2 == best_d2[g] and j < nearest[g]):
+                nearest[g], best_d2[g] = j, d2
+            tau = ttc_scalar(rx, ry, v[j, 0] - vxi, v[j, 1] - vyi, ri + radii[j])
             if tau < best_tau[g] or (tau == best_tau[g] and tau < np.inf and j < urgent[g]):
                 urgent[g], best_tau[g] = j, tau
         for g in range(n_groups):
             j = urgent[g] if urgent[g] >= 0 else nearest[g]
             chosen[i, g] = j
-            _fill_one(x, v, box, i, j, out, 4 * g, radii[i] + radii[max(j, 0)], sensing, vmax,
-                      tau0, direction[i, g])
+            if j < 0:
+                for c in range(4):
+                    out[i, 4 * g + c] = NO_NEIGHBOUR[c]
+                direction[i, g, 0], direction[i, g, 1] = 0.0, 0.0
+                continue
+            rx = minimum_image(x[j, 0] - xi, box[0])
+            ry = minimum_image(x[j, 1] - yi, box[1])
+            dist = np.sqrt(rx * rx + ry * ry)
+            direction[i, g, 0], direction[i, g, 1] = rx / dist, ry / dist
+            write_features(out, i, 4 * g, rx, ry, v[j, 0] - vxi, v[j, 1] - vyi, dist,
+                           best_tau[g] if urgent[g] >= 0 else np.inf, ri + radii[j], sensing,
+                           vmax, tau0)
 
 
 @dataclass(frozen=True)
