@@ -73,21 +73,12 @@ TABLE_STEP = 0.002
 
 @dataclass(frozen=True)
 class BasisTable:
-    """values, slopes: (K + 1, nb) h_n and dh_n/dd at d_k = start + k·step (d_K = cutoff);
-    tangents = slopes·step, the form the interpolation reads."""
+    """values, slopes: (K + 1, nb) h_n and dh_n/dd at d_k = start + k·step (d_K = cutoff)."""
 
     start: float
     step: float
     values: np.ndarray
     slopes: np.ndarray
-
-    @property
-    def tangents(self) -> np.ndarray:
-        cached = self.__dict__.get("_tangents")
-        if cached is None:
-            cached = self.slopes * self.step
-            object.__setattr__(self, "_tangents", cached)
-        return cached
 
 
 def basis_values(basis: "RadialBasis", distances) -> tuple[np.ndarray, np.ndarray]:
@@ -135,16 +126,20 @@ def _exact_rows(kind, centres, eta, cutoff, grid, values, slopes):
             values[k, n], slopes[k, n] = _exact_one(kind, centres, eta, cutoff, grid[k], n)
 
 
-FAST = {"contract", "arcp", "reassoc"}
-"""Floating-point freedoms of the kernels (no assumptions about NaN or infinity)."""
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath=FAST)
-def _pair_geometry(x, box, indptr, indices, cutoff, distance, unit, pairs):
-    """Pairs i < j of the list closer than the cutoff, in list order: distance (K,) [Å],
-    unit (K, 3) r̂ = (x_j - x_i)/d, pairs (K, 3) (i, j, list entry of (i, j)); returns K."""
-    inverse = inverse_edges(box)
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
+def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, centres, eta,
+                   cutoff, t_start, t_step, t_values, t_slopes, phi, slope, unit, both, pairs):
+    """φ, per-pair slopes and unit vectors; h_n from the cubic Hermite table (exact below
+    t_start). The slope is the exact derivative of the interpolant, so forces stay the
+    gradient of the interpolated loss. Each pair is evaluated once (i < j). With `both` its
+    slopes and unit vector go to its entries (i, j) and (j, i) (serial loop: writing row j is
+    safe); without, only pairs inside the cutoff are kept, packed in list order: row k of
+    slope and unit. pairs (K, 3) gets (i, j, row) of each pair inside the cutoff; returns K."""
+    nb = centres.shape[0]
+    last = t_values.shape[0] - 1
+    phi[:, :] = 0.0
     kept = 0
+    inverse = inverse_edges(box)
     for i in range(x.shape[0]):
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
@@ -154,77 +149,50 @@ def _pair_geometry(x, box, indptr, indices, cutoff, distance, unit, pairs):
             ry = nearest_image(x[j, 1] - x[i, 1], box[1], inverse[1])
             rz = nearest_image(x[j, 2] - x[i, 2], box[2], inverse[2])
             d = np.sqrt(rx * rx + ry * ry + rz * rz)
-            if d >= cutoff:
+            q = mirror[p]
+            if both:
+                unit[q, 0], unit[q, 1], unit[q, 2] = -rx / d, -ry / d, -rz / d
+                unit[p, 0], unit[p, 1], unit[p, 2] = rx / d, ry / d, rz / d
+                if d >= cutoff:
+                    for n in range(nb):
+                        slope[p, n] = 0.0
+                        slope[q, n] = 0.0
+                    continue
+            elif d >= cutoff:
                 continue
-            distance[kept] = d
-            unit[kept, 0], unit[kept, 1], unit[kept, 2] = rx / d, ry / d, rz / d
-            pairs[kept, 0], pairs[kept, 1], pairs[kept, 2] = i, j, p
+            row = p if both else kept
+            pairs[kept, 0], pairs[kept, 1], pairs[kept, 2] = i, j, row
             kept += 1
-    return kept
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath=FAST)
-def _basis_rows(kind, centres, eta, cutoff, t_start, t_step, t_values, t_tangents, distance,
-                values, slopes):
-    """values, slopes (K, nb): h_n(d) and dh_n/dd of each distance from the cubic Hermite
-    table (exact below t_start). The slope is the exact derivative of the interpolant, so
-    forces stay the gradient of the interpolated loss. Rows are independent: this loop has
-    no scatter and the compiler can vectorise it."""
-    nb = centres.shape[0]
-    last = t_values.shape[0] - 1
-    inv_step = 1.0 / t_step
-    for r in range(distance.shape[0]):
-        d = distance[r]
-        if d < t_start:
+            if not both:
+                unit[row, 0], unit[row, 1], unit[row, 2] = rx / d, ry / d, rz / d
+            col_i, col_j = species[j] * nb, species[i] * nb
+            if d < t_start:
+                for n in range(nb):
+                    h, dh = _exact_one(kind, centres, eta, cutoff, d, n)
+                    phi[i, col_i + n] += h
+                    phi[j, col_j + n] += h
+                    slope[row, n] = dh
+                    if both:
+                        slope[q, n] = dh
+                continue
+            t = (d - t_start) / t_step
+            k = min(int(t), last - 1)
+            u = t - k
+            u2 = u * u
+            u3 = u2 * u
+            h00, h10, h01, h11 = 2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, 3 * u2 - 2 * u3, u3 - u2
+            d00, d10, d01, d11 = 6 * u2 - 6 * u, 3 * u2 - 4 * u + 1, 6 * u - 6 * u2, 3 * u2 - 2 * u
             for n in range(nb):
-                values[r, n], slopes[r, n] = _exact_one(kind, centres, eta, cutoff, d, n)
-            continue
-        t = (d - t_start) * inv_step
-        k = min(int(t), last - 1)
-        u = t - k
-        u2 = u * u
-        u3 = u2 * u
-        h00, h10, h01, h11 = 2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, 3 * u2 - 2 * u3, u3 - u2
-        d00, d10 = (6 * u2 - 6 * u) * inv_step, (3 * u2 - 4 * u + 1) * inv_step
-        d01, d11 = (6 * u - 6 * u2) * inv_step, (3 * u2 - 2 * u) * inv_step
-        for n in range(nb):
-            y0, y1 = t_values[k, n], t_values[k + 1, n]
-            m0, m1 = t_tangents[k, n], t_tangents[k + 1, n]
-            values[r, n] = h00 * y0 + h10 * m0 + h01 * y1 + h11 * m1
-            slopes[r, n] = d00 * y0 + d10 * m0 + d01 * y1 + d11 * m1
-
-
-@numba.njit(cache=True)
-def _add_pair_values(pairs, species, values, phi):
-    """φ (N, S·nb) = Σ over pairs of h(d_ij), into column block type(j) of row i and block
-    type(i) of row j (serial loop)."""
-    nb = values.shape[1]
-    phi[:, :] = 0.0
-    for r in range(pairs.shape[0]):
-        i, j = pairs[r, 0], pairs[r, 1]
-        col_i, col_j = species[j] * nb, species[i] * nb
-        for n in range(nb):
-            phi[i, col_i + n] += values[r, n]
-            phi[j, col_j + n] += values[r, n]
-
-
-@numba.njit(cache=True)
-def _both_sided(pairs, mirror, slopes, unit, slope_rows, unit_rows):
-    """Spread packed pair rows to a row per list entry: (i, j) gets r̂, (j, i) gets -r̂, both
-    the slopes, entries beyond the cutoff zero slopes; pairs' third column becomes the
-    entry of (i, j). Entries beyond the cutoff get zero slopes and unit vectors."""
-    slope_rows[:, :] = 0.0
-    unit_rows[:, :] = 0.0
-    for r in range(pairs.shape[0]):
-        p = pairs[r, 2]
-        q = mirror[p]
-        for n in range(slopes.shape[1]):
-            slope_rows[p, n] = slopes[r, n]
-            slope_rows[q, n] = slopes[r, n]
-        for d in range(3):
-            unit_rows[p, d] = unit[r, d]
-            unit_rows[q, d] = -unit[r, d]
-        pairs[r, 2] = p
+                y0, y1 = t_values[k, n], t_values[k + 1, n]
+                m0, m1 = t_slopes[k, n] * t_step, t_slopes[k + 1, n] * t_step
+                h = h00 * y0 + h10 * m0 + h01 * y1 + h11 * m1
+                dh = (d00 * y0 + d10 * m0 + d01 * y1 + d11 * m1) / t_step
+                phi[i, col_i + n] += h
+                phi[j, col_j + n] += h
+                slope[row, n] = dh
+                if both:
+                    slope[q, n] = dh
+    return kept
 
 
 @dataclass(frozen=True)
@@ -245,53 +213,26 @@ class RadialInvariants:
     pairs: np.ndarray
 
 
-class RadialWorkspace:
-    """Buffers one caller reuses from call to call of `radial_invariants` (fresh arrays of a
-    megabyte cost more in page faults than the kernels take). The arrays of a result made with
-    a workspace are views into it: the next call with the same workspace overwrites them."""
-
-    def __init__(self):
-        self.capacity, self.nb = 0, 0
-
-    def arrays(self, pairs: int, nb: int):
-        """(distance (P,), unit (P, 3), pairs (P, 3), values (P, nb), slopes (P, nb)), P >= pairs."""
-        if pairs > self.capacity or nb != self.nb:
-            self.capacity, self.nb = int(1.25 * pairs) + 16, nb
-            self.buffers = (np.empty(self.capacity), np.empty((self.capacity, 3)),
-                            np.empty((self.capacity, 3), dtype=np.int64),
-                            np.empty((self.capacity, nb)), np.empty((self.capacity, nb)))
-        return self.buffers
-
-
 def radial_invariants(positions, species, nlist: NeighbourList, basis: RadialBasis,
-                      n_species: int = 2, both_sides: bool = True,
-                      workspace: RadialWorkspace | None = None) -> RadialInvariants:
+                      n_species: int = 2, both_sides: bool = True) -> RadialInvariants:
     """φ for every atom. positions: (N, 3) [Å]; species: (N,) ints in [0, n_species);
     nlist: an up-to-date 3-D NeighbourList with cutoff >= basis.cutoff. both_sides=False
     keeps slopes and unit vectors of the pairs inside the cutoff only, packed (all
-    `contract_gradient` reads: less memory to write and read than a row per list entry).
-    workspace: buffers to reuse (see RadialWorkspace); None allocates new ones."""
+    `contract_gradient` reads: less memory to write and read than a row per list entry)."""
     x, species = check_atoms(positions, species, nlist, basis.cutoff, n_species)
-    listed = len(nlist.indices) // 2
-    distance, unit, pairs, values, slope = (workspace or RadialWorkspace()).arrays(listed,
-                                                                                 basis.size)
-    kept = _pair_geometry(x, as_kernel_box(nlist.box, 3), nlist.indptr, nlist.indices,
-                          basis.cutoff, distance, unit, pairs)
-    pairs, distance, unit, values, slope = (a[:kept] for a in (pairs, distance, unit, values,
-                                                                slope))
+    nb = basis.size
+    phi = np.empty((len(x), n_species * nb))
+    rows = len(nlist.indices) if both_sides else len(nlist.indices) // 2
+    slope = np.empty((rows, nb))
+    unit = np.empty((rows, 3))
+    pairs = np.empty((len(nlist.indices) // 2, 3), dtype=np.int64)
     table = basis.table()
-    _basis_rows(KINDS[basis.kind], basis.centres, basis.eta, basis.cutoff, table.start,
-                table.step, table.values, table.tangents, distance, values, slope)
-    phi = np.empty((len(x), n_species * basis.size))
-    _add_pair_values(pairs, species, values, phi)
-    if both_sides:
-        slope_rows, unit_rows = np.empty((2 * listed, basis.size)), np.empty((2 * listed, 3))
-        _both_sided(pairs, nlist.mirror, slope, unit, slope_rows, unit_rows)
-        slope, unit, pairs = slope_rows, unit_rows, pairs.copy()
-    else:
-        pairs[:, 2] = np.arange(kept)
+    kept = _radial_kernel(x, species, n_species, as_kernel_box(nlist.box, 3), nlist.indptr,
+                          nlist.indices, nlist.mirror, KINDS[basis.kind], basis.centres,
+                          basis.eta, basis.cutoff, table.start, table.step, table.values,
+                          table.slopes, phi, slope, unit, both_sides, pairs)
     return RadialInvariants(phi, slope, unit, nlist.indptr, nlist.indices, species, n_species,
-                            pairs)
+                            pairs[:kept])
 
 
 @numba.njit(cache=True)

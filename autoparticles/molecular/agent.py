@@ -18,7 +18,6 @@ from autoparticles.invariants.neighbours import NeighbourList
 from autoparticles.invariants.radial import (
     RadialBasis,
     RadialInvariants,
-    RadialWorkspace,
     contract_gradient,
     radial_invariants,
 )
@@ -35,15 +34,12 @@ def basis_neighbour_list(basis: RadialBasis, box) -> NeighbourList:
 
 
 def atom_invariants(positions, species, nlist: NeighbourList, basis: RadialBasis,
-                    angular: AngularBasis | None, both_sides: bool = True,
-                    workspace: RadialWorkspace | None = None
+                    angular: AngularBasis | None, both_sides: bool = True
                     ) -> tuple[RadialInvariants, AngularInvariants | None, np.ndarray]:
     """(radial, angular or None, values (N, F)): the features the losses read, radial first;
     both_sides=False: only what `contract_gradient` needs for forces (radial slopes of the
-    pairs inside the cutoff, no angular blocks: their gradient is computed when asked);
-    workspace: the radial kernels' reused buffers (radial_invariants)."""
-    radial = radial_invariants(positions, species, nlist, basis, both_sides=both_sides,
-                               workspace=workspace)
+    pairs inside the cutoff, no angular blocks: their gradient is computed when asked)."""
+    radial = radial_invariants(positions, species, nlist, basis, both_sides=both_sides)
     if angular is None:
         return radial, None, radial.values
     three = angular_invariants(positions, species, nlist, angular, jacobian=both_sides)
@@ -80,14 +76,11 @@ class WaterModel:
     def new_neighbour_list(self, box) -> NeighbourList:
         return basis_neighbour_list(self.basis, box)
 
-    def evaluate(self, positions, species, nlist: NeighbourList,
-                 workspace: RadialWorkspace | None = None):
-        """(losses (N,), forces (N, 3) [eV/Å], invariants (N, F)); nlist is updated here.
-        A caller that evaluates again and again passes its own RadialWorkspace."""
+    def evaluate(self, positions, species, nlist: NeighbourList):
+        """(losses (N,), forces (N, 3) [eV/Å], invariants (N, F)); nlist is updated here."""
         nlist.update(positions)
         radial, angular, values = atom_invariants(positions, species, nlist, self.basis,
-                                                  self.angular, both_sides=False,
-                                                  workspace=workspace)
+                                                  self.angular, both_sides=False)
         weights = np.empty_like(values)
         losses = np.empty(len(species))
         for s, loss in enumerate(self.species_losses):

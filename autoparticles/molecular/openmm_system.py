@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from autoparticles.invariants.radial import RadialWorkspace, basis_values
+from autoparticles.invariants.radial import basis_values
 from autoparticles.molecular.agent import WaterModel
 from autoparticles.molecular.config import FORCE_FORMS, SPECIES, RunSettings, species_indices
 from autoparticles.molecular.openmm_respa import SLOW, STIFF, chain_energy, respa_integrator
@@ -191,7 +191,7 @@ class KernelForce:
 
     def __init__(self, model: WaterModel, species, stiff=None):
         self.model, self.species, self.stiff = model, np.asarray(species), stiff
-        self.box, self.nlist, self.workspace = None, None, RadialWorkspace()
+        self.box, self.nlist = None, None
 
     def __call__(self, state):
         box = np.diag(_ours(state.getPeriodicBoxVectors(asNumpy=True))) * NM
@@ -199,7 +199,7 @@ class KernelForce:
             check_exportable(self.model, box, "kernels")
             self.box, self.nlist = box, self.model.new_neighbour_list(box)
         x = _ours(state.getPositions(asNumpy=True)) * NM
-        losses, forces, _ = self.model.evaluate(x, self.species, self.nlist, self.workspace)
+        losses, forces, _ = self.model.evaluate(x, self.species, self.nlist)
         energy = float(losses.sum())
         if self.stiff is not None:
             stiff_losses, stiff_forces = self.stiff.evaluate(x)
@@ -382,8 +382,7 @@ class OpenMMSimulation(Simulation):
             from autoparticles.molecular.world import BlowUp
 
             raise BlowUp("non-finite positions", self.time + steps * self.settings.dt)
-        self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist,
-                                                                 self.workspace)
+        self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist)
         self.time += steps * self.settings.dt
         self.steps_done += steps
 

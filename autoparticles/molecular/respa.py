@@ -16,7 +16,7 @@ checked by the NVE drift and the validation table (README).
 import numpy as np
 
 from autoparticles.invariants.neighbours import NeighbourList
-from autoparticles.invariants.radial import RadialWorkspace, contract_gradient, radial_invariants
+from autoparticles.invariants.radial import contract_gradient, radial_invariants
 from autoparticles.invariants.space import displacement
 from autoparticles.molecular.agent import WaterModel
 
@@ -84,7 +84,6 @@ class StiffPart:
                              "agent mode's forces are no energy's gradient)")
         self.model, self.species = model, np.asarray(species)
         self.pairs = MoleculePairs(positions, numbers, nlist, model.basis.cutoff)
-        self.workspace = RadialWorkspace()
         bonded = self._bonded(positions).values
         r = bonded.shape[1]
         self.rows, self.terms = [], []
@@ -98,7 +97,7 @@ class StiffPart:
 
     def _bonded(self, positions):
         return radial_invariants(positions, self.species, self.pairs, self.model.basis,
-                                 both_sides=False, workspace=self.workspace)
+                                 both_sides=False)
 
     def evaluate(self, positions) -> tuple[np.ndarray, np.ndarray]:
         """(losses (N,) [eV], forces (N, 3) [eV/Å]) of the stiff part at positions (N, 3)."""

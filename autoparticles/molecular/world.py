@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autoparticles.invariants.radial import RadialWorkspace
 from autoparticles.molecular.agent import WaterModel
 from autoparticles.molecular.config import AUTO_MTS, RunSettings, masses, species_indices
 from autoparticles.molecular.io import write_frame
@@ -163,13 +162,11 @@ class Simulation:
             raise ValueError(f"model cutoff {model.basis.cutoff} Å is not below half the box "
                              f"({0.5 * self.box.min():.3f} Å)")
         self.nlist = model.new_neighbour_list(self.box)
-        self.workspace = RadialWorkspace()
         self.chain = (NoseHooverChain(settings.temperature, 3 * len(self.masses) - 3,
                                       settings.nhc_tau, settings.nhc_length)
                       if settings.thermostat == "nose-hoover" else None)
         remove_drift(self.v, self.masses)
-        self.losses, self.forces, self.phi = model.evaluate(self.x, self.species, self.nlist,
-                                                            self.workspace)
+        self.losses, self.forces, self.phi = model.evaluate(self.x, self.species, self.nlist)
         self.stiff = None
         if settings.mts > 1:
             from autoparticles.molecular.respa import StiffPart
@@ -211,8 +208,7 @@ class Simulation:
             self.chain.half_step(self.v, kinetic_energy(self.v, self.masses), dt)
         self.v += 0.5 * dt * self.forces * inv_m
         self.x += dt * self.v
-        self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist,
-                                                                 self.workspace)
+        self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist)
         self.v += 0.5 * dt * self.forces * inv_m
         if self.model.mode == "agent":
             remove_drift(self.v, self.masses)
@@ -236,8 +232,7 @@ class Simulation:
             self.x += dt * self.v
             self.stiff_forces = self.stiff.evaluate(self.x)[1]
             self.v += 0.5 * dt * self.stiff_forces * inv_m
-        self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist,
-                                                                 self.workspace)
+        self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist)
         self.v += 0.5 * outer * (self.forces - self.stiff_forces) * inv_m
         if self.chain:
             self.chain.half_step(self.v, kinetic_energy(self.v, self.masses), outer)
