@@ -52,21 +52,27 @@ def time_steps(step, steps):
     return steps / (time.perf_counter() - started)
 
 
+def has_mts() -> bool:
+    """Whether the code on the path has multiple time steps (RunSettings.mts); code from
+    before it runs with mts 1 (bench_water_engine.py times older commits)."""
+    import dataclasses
+
+    from autoparticles.molecular.config import RunSettings
+
+    return "mts" in {f.name for f in dataclasses.fields(RunSettings)}
+
+
 def learned_simulation(molecules, mts=1, model_path=None):
     """Our engine on `water_box(molecules)` at 300 K: the model file (default: the shipped
     model), Nosé–Hoover, `mts` multiple time steps (given explicitly, as the default is
-    automatic; code from before RunSettings had mts runs with mts 1: bench_water_engine.py
-    times older commits)."""
+    automatic; ignored by code without them, see has_mts)."""
     from autoparticles.molecular.agent import load_model
     from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.world import Simulation, maxwell_boltzmann
 
     box, masses = water_box(molecules)
     v = maxwell_boltzmann(masses, 300.0, np.random.default_rng(0))
-    import dataclasses
-
-    has_mts = "mts" in {f.name for f in dataclasses.fields(RunSettings)}
-    settings = RunSettings(mts=mts) if has_mts else RunSettings()
+    settings = RunSettings(mts=mts) if has_mts() else RunSettings()
     return Simulation(load_model(model_path), box.positions, v, box.numbers, masses, box.box,
                       settings)
 

@@ -9,13 +9,12 @@ code (a worktree of each commit on PYTHONPATH) compare on a shared machine.
 """
 
 import argparse
-import dataclasses
 import os
 import time
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
-from bench_peers_water import learned_simulation  # noqa: E402  (same folder)
+from bench_peers_water import has_mts, learned_simulation  # noqa: E402  (same folder)
 
 STEPS = {64: 2000, 512: 200}
 """Timed steps per box size (others: 200)."""
@@ -23,16 +22,14 @@ STEPS = {64: 2000, 512: 200}
 
 def main():
     import autoparticles
-    from autoparticles.molecular.config import RunSettings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--molecules", type=int, nargs="+", default=[64, 512])
     parser.add_argument("--mts", type=int, nargs="+", default=[1, 4])
     args = parser.parse_args()
-    has_mts = "mts" in {f.name for f in dataclasses.fields(RunSettings)}
     print(f"code: {os.path.dirname(os.path.dirname(autoparticles.__file__))}")
     for molecules in args.molecules:
-        for k in args.mts if has_mts else [1]:
+        for k in args.mts if has_mts() else [1]:
             sim = learned_simulation(molecules, k)
             sim.run(40)
             steps = k * (STEPS.get(molecules, 200) // k)
