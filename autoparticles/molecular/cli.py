@@ -118,8 +118,12 @@ def _run_settings(args, model):
     from autoparticles.molecular.config import RunSettings
     from autoparticles.molecular.world import concrete_settings
 
-    splittable = args.engine == "ours" or args.openmm_forces == "kernels"
-    return concrete_settings(_resolve(args, RunSettings), model, splittable)
+    settings = _resolve(args, RunSettings)
+    if args.engine == "ours":
+        return concrete_settings(settings, model)
+    from autoparticles.molecular.openmm_system import splits_stiff_part
+
+    return concrete_settings(settings, model, splits_stiff_part(args.openmm_forces))
 
 
 def _water_run(args) -> int:

@@ -79,10 +79,16 @@ def check_exportable(model: WaterModel, box=None, forces: str = FORCE_FORMS[0]) 
                          f"({model.basis.cutoff} Å); OpenMM needs cutoff <= half the box")
 
 
+def splits_stiff_part(forces: str) -> bool:
+    """Whether the model's OpenMM form `forces` can carry r-RESPA's stiff part as a force
+    group of its own (the stiff part is our kernel: 'kernels' only)."""
+    return forces == "kernels"
+
+
 def check_multiple_steps(settings: RunSettings, forces: str) -> None:
     """ValueError in one line when the settings ask for multiple time steps in a form that
     cannot split the model into its stiff part and the rest."""
-    if settings.mts > 1 and forces != "kernels":
+    if settings.mts > 1 and not splits_stiff_part(forces):
         raise ValueError(f"mts = {settings.mts} on OpenMM needs --openmm-forces kernels (the "
                          f"stiff part is our kernel); with {forces} leave mts at 1")
 
@@ -340,7 +346,7 @@ class OpenMMSimulation(Simulation):
                  settings: RunSettings = RunSettings(), platform: str = "CPU", threads: int = 1,
                  forces: str = FORCE_FORMS[0]):
         check_exportable(model, box, forces)
-        settings = concrete_settings(settings, model, splittable=forces == "kernels")
+        settings = concrete_settings(settings, model, splits_stiff_part(forces))
         check_multiple_steps(settings, forces)
         super().__init__(model, positions, velocities, numbers, masses, box, settings)
         self.integrator = integrator(settings, 3 * len(self.masses) - 3)
