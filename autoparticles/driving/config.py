@@ -78,6 +78,14 @@ class DrivingConfig(Settings):
     """c_ov, weight of the overlap penalty Σ (overlap / radius) dt over the bodies and walls a
     particle overlaps each step: with `collision = "hard"` a sustained push costs every step,
     not only at its onset (0: off, the default; the crowd's pedestrians train with it)."""
+    reward_gap: float = setting(0.0, finite)
+    """c_g, weight of the time-gap penalty (max(|v| − s/T, 0)/v0) dt, s the free distance
+    ahead along the direction of motion to the first body in the way: the speed above what
+    keeps a time gap T to it, the rule of JuPedSim's collision-free speed model (Tordeux et
+    al. 2016) as a cost (0: off, the default)."""
+    time_gap: float = setting(2.7, positive)
+    """T of the time-gap penalty, in time units (2.7 ≈ the collision-free speed model's 1 s
+    in the crowd's units, where one time unit is 0.373 s)."""
     reward_effort: float = setting(0.01, finite)
     """c_a, weight of (|a_int|/a_max)² dt."""
     episode_steps: int = setting(500, positive)

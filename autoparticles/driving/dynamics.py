@@ -149,6 +149,31 @@ def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, mo
 
 
 @numba.njit(cache=True)
+def gap_excess(x, v, box, indptr, indices, radii, v0, time_gap, out):
+    """For each moving row i < M = len(out): out[i] = max(|v_i| − s_i / T, 0) / v0[i], with
+    s_i the free distance along v̂_i before the disk of i would touch the first listed body in
+    its way (moving or static; none: no excess), T = time_gap."""
+    for i in range(out.shape[0]):
+        out[i] = 0.0
+        speed = np.sqrt(v[i, 0] ** 2 + v[i, 1] ** 2)
+        if speed == 0.0:
+            continue
+        ex, ey = v[i, 0] / speed, v[i, 1] / speed
+        free = np.inf
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+            along = rx * ex + ry * ey
+            across = rx * ey - ry * ex
+            contact = radii[i] + radii[j]
+            if along <= 0.0 or abs(across) >= contact:
+                continue
+            free = min(free, max(along - np.sqrt(contact * contact - across * across), 0.0))
+        out[i] = max(speed - free / time_gap, 0.0) / v0[i]
+
+
+@numba.njit(cache=True)
 def raw_observation(x, v, neighbours, box, v_max, out):
     """World-frame (x/L, y/L, vx/v_max, vy/v_max) of each particle, then of its neighbours
     (rows of `neighbours`, -1 padded with zeros)."""

@@ -433,6 +433,10 @@ class DrivingWorld:
         paid = np.minimum(forward, 1.0) if capped else forward
         excess = np.maximum(forward - 1.0, 0.0) if capped else np.zeros_like(forward)
         tracking = np.linalg.norm(v - p.v0[:, None] * self._e, axis=1) / p.v0
+        gap = np.zeros(m)
+        if c.reward_gap:
+            dynamics.gap_excess(self._x, self._v, self._box, self._nlist.indptr,
+                                self._nlist.indices, p.radius, p.v0, c.time_gap, gap)
         effort = np.einsum("nd,nd->n", a_int, a_int) / p.a_max**2
         arrived = self._arrivals() & ~self.left
         leaving = arrived & p.leaves
@@ -446,7 +450,8 @@ class DrivingWorld:
                  "reward_overspeed": -c.reward_overspeed * excess * c.dt,
                  "reward_collision": -c.reward_collision * (counts + wall_counts),
                  "reward_effort": -c.reward_effort * effort * c.dt,
-                 "reward_overlap": -c.reward_overlap * depth * c.dt}
+                 "reward_overlap": -c.reward_overlap * depth * c.dt,
+                 "reward_gap": -c.reward_gap * gap * c.dt}
         rewards = sum(terms.values())
         self.steps += 1
         info = {**terms, "collisions": counts, "wall_collisions": wall_counts,

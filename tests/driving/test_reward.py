@@ -64,3 +64,58 @@ def test_overspeed_and_tracking_error_metrics():
 def test_unknown_speed_cap_is_refused():
     with pytest.raises(ValueError, match="reward_speed_cap"):
         DrivingConfig(reward_speed_cap="v1")
+
+
+def free_path_by_marching(x, v, radii, i, box, reach, step=5e-4):
+    """Brute-force twin of the gap kernel's free distance: march i's disk along v̂_i until it
+    touches any other disk (minimum image), inf when nothing within `reach`."""
+    e = v[i] / np.linalg.norm(v[i])
+    others = np.delete(np.arange(len(x)), i)
+    for t in np.arange(0.0, reach, step):
+        r = x[others] - (x[i] + t * e)
+        r -= box * np.round(r / box)
+        if np.any(np.linalg.norm(r, axis=1) <= radii[i] + radii[others]):
+            return t
+    return np.inf
+
+
+def test_gap_excess_matches_marching_and_prices_speed_above_the_time_gap():
+    from autoparticles.driving import dynamics
+    from autoparticles.invariants.neighbours import NeighbourList
+
+    rng = np.random.default_rng(4)
+    box = np.array([12.0, 12.0])
+    x = np.stack(np.meshgrid(np.arange(4) * 3.0, np.arange(4) * 3.0), -1).reshape(16, 2)[:14]
+    x += rng.uniform(0, 1.6, (14, 2))  # no two touch
+    v = 2 * rng.normal(size=(14, 2))
+    radii = rng.uniform(0.2, 0.5, 14)
+    nlist = NeighbourList(5.9, box, skin=0.0)
+    nlist.update(x)
+    v0, time_gap = np.full(14, 0.8), 3.0
+    out = np.empty(14)
+    dynamics.gap_excess(x, v, box, nlist.indptr, nlist.indices, radii, v0, time_gap, out)
+    hits = 0
+    for i in range(14):
+        free = free_path_by_marching(x, v, radii, i, box, reach=4.5)
+        speed = np.linalg.norm(v[i])
+        if free < np.inf:
+            hits += 1
+            assert out[i] == pytest.approx(max(speed - free / time_gap, 0) / 0.8, abs=5e-4)
+        else:
+            assert out[i] <= max(speed - 4.5 / time_gap, 0) / 0.8
+    assert hits >= 4 and np.count_nonzero(out) >= 2
+
+
+def test_gap_penalty_charges_a_particle_closing_in_on_one_ahead():
+    world = world_at_speeds([1.0, 0.0], reward_gap=5.0, time_gap=2.0)
+    world.positions = [[5.0, 10.0], [7.0, 10.0]]  # free distance 1, allowed speed 0.5
+    world.observe()
+    c = world.config
+    _, rewards, info = world.step(np.zeros((2, 2)))
+    x, v = world.positions, world.velocities
+    excess = max(v[0, 0] - (x[1, 0] - x[0, 0] - 1.0) / 2.0, 0)
+    assert excess > 0
+    assert info["reward_gap"][0] == pytest.approx(-5.0 * excess * c.dt)
+    assert info["reward_gap"][1] == 0.0
+    np.testing.assert_allclose(rewards, sum(value for key, value in info.items()
+                                            if key.startswith("reward_")))
