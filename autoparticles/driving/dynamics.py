@@ -149,6 +149,20 @@ def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, mo
 
 
 @numba.njit(cache=True)
+def motion_terms(v, headings, a_int, v0, a_max, forward, tracking, effort, interaction):
+    """Per moving row i < M = len(v0), in one pass: forward speed v·ê / v0, tracking error
+    |v − v0 ê| / v0, effort (|a_int| / a_max)² and |a_int|, into the (M,) outputs."""
+    for i in range(v0.shape[0]):
+        vx, vy, ex, ey = v[i, 0], v[i, 1], headings[i, 0], headings[i, 1]
+        forward[i] = (vx * ex + vy * ey) / v0[i]
+        dx, dy = vx - v0[i] * ex, vy - v0[i] * ey
+        tracking[i] = np.sqrt(dx * dx + dy * dy) / v0[i]
+        a2 = a_int[i, 0] ** 2 + a_int[i, 1] ** 2
+        effort[i] = a2 / a_max[i] ** 2
+        interaction[i] = np.sqrt(a2)
+
+
+@numba.njit(cache=True)
 def gap_excess(x, v, box, indptr, indices, radii, v0, time_gap, out):
     """For each moving row i < M = len(out): out[i] = max(|v_i| − s_i / T, 0) / v0[i], with
     s_i the free distance along v̂_i before the disk of i would touch the first listed body in

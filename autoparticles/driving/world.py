@@ -133,7 +133,7 @@ class DrivingWorld:
             self._box[axis] += -(-leavers // self._park_row) * self._park_spacing
         self._segments = as_segments(geometry.segments)
         skin = min(1.0, self._box.min() / 2 - c.sensing)
-        self._nlist = NeighbourList(c.sensing, self._box, skin=skin)
+        self._nlist = NeighbourList(c.sensing, self._box, skin=skin, mirrored=False)
         self._v_scale = max(t.v_max for t in self.scene.types)
         self._onehot = np.full(len(self.scene.groups), -1, dtype=np.int64)
         for column, g in enumerate(c.type_columns(self.scene)):
@@ -301,7 +301,7 @@ class DrivingWorld:
             self._bearing = dynamics.bearings(self._frame, self._v[:self.n_particles], self._e)
             self._observation = np.concatenate([features, self._bearing], axis=1)
         else:
-            self._observation = features.copy()
+            self._observation = features if self.scene.typed else features.copy()
         return self._observation
 
     def _watch(self, invariants, direction, contact, watched=None) -> None:
@@ -425,19 +425,19 @@ class DrivingWorld:
             self._wall_keys, deepest = push_out_of_walls(
                 self._x, self._v, p.radius, self._segments, self._size, self._periodic, m,
                 self._wall_keys, wall_counts, depth)
-            self._x[:m] = np.mod(self._x[:m], self._box)
+            pushed = self._wall_keys // len(self._segments)  # only these left the box
+            self._x[pushed] = np.mod(self._x[pushed], self._box)
         counts = counts[:m]
-        v = self._v[:m]
-        forward = np.einsum("nd,nd->n", v, self._e) / p.v0
+        forward, tracking, effort, interaction = (np.empty(m) for _ in range(4))
+        dynamics.motion_terms(self._v, self._e, a_int, p.v0, p.a_max, forward, tracking,
+                              effort, interaction)
         capped = c.reward_speed_cap == "v0"
         paid = np.minimum(forward, 1.0) if capped else forward
         excess = np.maximum(forward - 1.0, 0.0) if capped else np.zeros_like(forward)
-        tracking = np.linalg.norm(v - p.v0[:, None] * self._e, axis=1) / p.v0
         gap = np.zeros(m)
         if c.reward_gap:
             dynamics.gap_excess(self._x, self._v, self._box, self._nlist.indptr,
                                 self._nlist.indices, p.radius, p.v0, c.time_gap, gap)
-        effort = np.einsum("nd,nd->n", a_int, a_int) / p.a_max**2
         arrived = self._arrivals() & ~self.left
         leaving = arrived & p.leaves
         if leaving.any():
@@ -461,6 +461,6 @@ class DrivingWorld:
                 "forward_speed": float(forward.mean()),
                 "overspeed": float(np.mean(forward > OVERSPEED)),
                 "tracking_error": float(tracking.mean()),
-                "interaction": float(np.linalg.norm(a_int, axis=1).mean()),
+                "interaction": float(interaction.mean()),
                 "a_int": a_int}
         return self.observe(), rewards, info

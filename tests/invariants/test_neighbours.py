@@ -18,25 +18,28 @@ def configurations(draw):
     cutoff = draw(st.floats(0.2, 0.5)) * edge
     periodic = draw(st.booleans())
     seed = draw(st.integers(0, 2**31))
+    mirrored = draw(st.booleans())
     rng = np.random.default_rng(seed)
     x = rng.uniform(-0.5 * edge, 1.5 * edge, (n, dim))
     # pin some particles exactly on the faces and corners of the box
     on_edge = rng.random((n, dim)) < 0.2
     x[on_edge] = rng.choice([0.0, edge], size=on_edge.sum())
-    return x, (edge if periodic else None), cutoff, dim
+    return x, (edge if periodic else None), cutoff, dim, mirrored
 
 
 @settings(max_examples=150, deadline=None)
 @given(configurations())
 def test_cell_list_equals_brute_force(config):
-    x, box, cutoff, dim = config
-    nl = NeighbourList(cutoff, box, dim=dim)
+    x, box, cutoff, dim, mirrored = config
+    nl = NeighbourList(cutoff, box, dim=dim, mirrored=mirrored)
     nl.update(x)
     assert as_set(nl.pairs_within(x, cutoff)) == as_set(brute_force_pairs(x, cutoff, box))
     # the full list also contains every pair within cutoff + skin, from both sides
     listed = as_set((np.repeat(np.arange(len(x)), np.diff(nl.indptr)), nl.indices))
     assert as_set(brute_force_pairs(x, nl.list_range * 0.999, box)) <= listed
     assert all((j, i) in listed for i, j in listed)
+    assert len(listed) == len(nl.indices)  # no pair twice
+    assert (nl.mirror is None) == (not mirrored)
 
 
 @pytest.mark.parametrize("dim", [2, 3])
