@@ -8,6 +8,7 @@ forces into throttle and steer) — a shared deterministic policy on invariants,
 isolated pair it gives equal and opposite forces; `orca` the full neighbour state.
 """
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -116,9 +117,18 @@ def heuristic(name: str, config: DrivingConfig) -> Policy:
 
 def load_model_policy(path, config: DrivingConfig) -> Policy:
     """A trained SB3 model (.zip) as a deterministic policy on the observation; refuses a
-    model whose observation size does not match `config`."""
+    model whose observation size does not match `config`, or whose training run's
+    `config.json` beside it names another `action_prior` (the model acts as a correction to
+    that prior's actions)."""
     from autoparticles.agents.policies import model_policy
     from autoparticles.agents.sb3 import load_trained_model
+
+    trained = Path(path).parent / "config.json"
+    if trained.is_file():
+        prior = json.loads(trained.read_text()).get("action_prior", "")
+        if prior != config.action_prior:
+            raise ValueError(f"{path} was trained with action_prior = {prior!r} ({trained}); "
+                             f"run it with --set action_prior={prior}")
 
     hint = (f"observation={config.observation!r}, neighbour_rule={config.neighbour_rule!r}, "
             f"action={config.action!r}")

@@ -53,6 +53,10 @@ class DrivingConfig(Settings):
     (normal velocities swapped), "hard" (pushed apart, inelastic: bodies that cannot pass,
     the crowd runs), "respawn" (both start again elsewhere)."""
     action: str = setting("pair", one_of(*ACTIONS))
+    action_prior: str = setting("", one_of("", "ttc"))
+    """A built-in policy whose action the world adds to every policy's before clipping: with
+    "ttc" a learner starts at the heuristic and learns a correction to it (residual policy
+    learning, Silver et al. 2018, arXiv:1812.06298). "" (default): none."""
     observation: str = setting("invariants", one_of(*OBSERVATIONS))
     neighbour_rule: str = setting("most_urgent", one_of(*RULES))
     k_neighbours: int = setting(4, positive)

@@ -139,6 +139,11 @@ class DrivingWorld:
         for column, g in enumerate(c.type_columns(self.scene)):
             self._onehot[g] = column
         self._wall_keys = np.zeros(0, dtype=np.int64)
+        self._prior = None
+        if c.action_prior:
+            from autoparticles.driving.agent import heuristic  # agent imports this module
+
+            self._prior = heuristic(c.action_prior, c)
         self.reset(seed)
 
     # ----------------------------------------------------------------- state
@@ -407,6 +412,8 @@ class DrivingWorld:
             raise ValueError(f"actions must have shape ({m}, 2), got {actions.shape}")
         if not np.all(np.isfinite(actions)):
             raise ValueError("actions hold non-finite values")
+        if self._prior is not None:
+            actions = actions + self._prior(self.percept())
         if self.left.any():
             actions = np.where(self.left[:, None], 0.0, actions)
         a_int = np.empty((m, 2))

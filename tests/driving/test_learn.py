@@ -6,10 +6,12 @@ import time
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from autoparticles import config as settings
 from autoparticles.driving.config import DrivingConfig
 from autoparticles.driving.learn import TrainSettings, train
+from autoparticles.driving.world import DrivingWorld
 from tests.signals import default_sigint
 
 SMALL = DrivingConfig(n_particles=8, episode_steps=50)
@@ -126,3 +128,21 @@ def test_optimizer_comparison_trains_every_method_and_tables_the_best_rate(tmp_p
     assert (tmp_path / "learning_curves.png").stat().st_size > 0
     assert compare_optimizers(tmp_path, seeds=1, steps=256, episodes=1, rates=(1e-3, 1e-2),
                               progress=False) == table  # a rerun resumes: nothing retrained
+
+
+def test_action_prior_adds_ttc_and_a_residual_model_refuses_a_world_without_it(tmp_path):
+    from autoparticles.driving.agent import heuristic, resolve_policy
+    from autoparticles.loop import Run
+
+    residual = dataclasses.replace(SMALL, action_prior="ttc")
+    worlds = [DrivingWorld(residual, seed=3), DrivingWorld(SMALL, seed=3)]
+    Run(worlds[0], heuristic("ballistic", residual)).run(30)
+    Run(worlds[1], heuristic("ttc", SMALL)).run(30)
+    np.testing.assert_array_equal(worlds[0].positions, worlds[1].positions)
+    assert not np.allclose(worlds[0].positions, DrivingWorld(SMALL, seed=3).positions)
+
+    learner = TrainSettings(steps=1024, n_steps=64, batch_size=256, n_epochs=1, log_every=512)
+    model = train(residual, learner, tmp_path, progress=False)
+    resolve_policy(str(model), residual)
+    with pytest.raises(ValueError, match="trained with action_prior = 'ttc'"):
+        resolve_policy(str(model), SMALL)
