@@ -55,19 +55,27 @@ def _cached(folder: Path, make_scene, policy: str, seed: int) -> dict:
     return run_and_write(make_scene(), policy, seed, folder)
 
 
+def folder_name(policy: str) -> str:
+    """The folder of a policy's runs under OUT/runs/: its name, or for a model file
+    `PARENT-STEM` (runs/g50/model.zip -> "g50-model")."""
+    path = Path(policy)
+    return f"{path.parent.name}-{path.stem}".lstrip("-") if policy.endswith(".zip") else policy
+
+
 def run_plan(plan: Plan, out, progress=print) -> list[dict]:
     """Metrics of every run of `plan` (reusing those already under OUT/runs/)."""
     out, rows = Path(out), []
     for policy in plan.policies:
+        runs = out / "runs" / folder_name(policy)
         for width in plan.widths:
             for seed in range(plan.seeds):
-                folder = out / "runs" / policy / f"bottleneck-w{width:g}-n{plan.agents}-s{seed}"
+                folder = runs / f"bottleneck-w{width:g}-n{plan.agents}-s{seed}"
                 rows.append(_cached(folder, lambda: bottleneck(width, plan.agents), policy, seed))
                 progress(f"{policy} bottleneck w={width:g} m seed {seed}: specific flow "
                          f"{_number(rows[-1]['specific_flow'])} /(m·s)")
         for density in plan.densities:
             for seed in range(plan.corridor_seeds):
-                folder = out / "runs" / policy / f"corridor-rho{density:g}-t{plan.corridor_duration:g}-s{seed}"
+                folder = runs / f"corridor-rho{density:g}-t{plan.corridor_duration:g}-s{seed}"
                 rows.append(_cached(folder, lambda: corridor(
                     density, duration=plan.corridor_duration), policy, seed))
                 progress(f"{policy} corridor ρ={density:g} /m² seed {seed}: measured "
@@ -149,7 +157,7 @@ def plot_specific_flow(bottlenecks: list[dict], path) -> Path:
         mine = [t for t in bottlenecks if t["policy"] == policy and t["specific_flow"] is not None]
         ax.errorbar([t["width"] for t in mine], [t["specific_flow"] for t in mine],
                     yerr=[t["specific_flow_std"] for t in mine], marker="os^Dv"[k % 5],
-                    capsize=3, lw=1.5, label=policy)
+                    capsize=3, lw=1.5, label=folder_name(policy))
     ax.axhspan(*EXPERIMENT_SPECIFIC_FLOW, color="0.85", zorder=0,
                label="laboratory experiments, roughly")
     ax.set(xlabel="bottleneck width w [m]", ylabel="specific flow J / w [1/(m·s)]",
@@ -174,7 +182,7 @@ def plot_fundamental_diagram(corridors: list[dict], path) -> Path:
     for k, policy in enumerate(dict.fromkeys(t["policy"] for t in corridors)):
         mine = [t for t in corridors if t["policy"] == policy]
         ax.plot([t["density"] for t in mine], [t["speed"] for t in mine], "os^Dv"[k % 5],
-                ms=7, alpha=0.85, label=f"{policy} (periodic corridor)")
+                ms=7, alpha=0.85, label=f"{folder_name(policy)} (periodic corridor)")
     ax.set(xlabel="Voronoi density ρ [1/m²]", ylabel="Voronoi speed v [m/s]", xlim=(0, 5.5),
            ylim=(0, 1.6), title="Speed–density fundamental diagram")
     ax.grid(alpha=0.3)

@@ -122,6 +122,14 @@ def test_overlaps_measure_depth_in_radii():
     assert found["deeper_than_5pct"] == 2
 
 
+def test_a_model_file_runs_under_a_folder_named_after_it():
+    from autoparticles.crowd.compare import folder_name
+
+    assert folder_name("runs/g50/model.zip") == "g50-model"
+    assert folder_name("model.zip") == "model"
+    assert folder_name("jupedsim") == "jupedsim"
+
+
 def test_weidmann_curve():
     assert np.isclose(weidmann_speed(5.4), 0.0) and weidmann_speed(0.05) > 1.33
     assert np.isclose(weidmann_speed(1.0), 1.34 * (1 - np.exp(-1.913 * (1 - 1 / 5.4))))
