@@ -15,7 +15,8 @@ _MEAN_KEYS = {"forward_speed": "forward_speed", "overspeed": "overspeed",
 
 
 class EpisodeMetrics:
-    """Collision rate (onsets per particle per unit time), fraction of particles that never
+    """Collision rate (onsets per particle per unit time in the world: one that left at a
+    `leave` goal no longer counts), fraction of particles that never
     collided, mean forward speed ⟨v·ê⟩/v0, overspeed (fraction of particle-time with
     v·ê > 1.05 v0), tracking error ⟨|v − w|⟩/v0 and mean |a_int| over the steps added; an
     observer of the run loop (`run.attach(metrics.add)`). Given the world's `particles` of a
@@ -25,6 +26,8 @@ class EpisodeMetrics:
     def __init__(self, n_particles: int, dt: float, particles=None):
         self.dt = dt
         self.per_particle = np.zeros(n_particles, dtype=np.int64)
+        self.present = np.zeros(n_particles, dtype=np.int64)
+        """Steps each particle spent in the world (one that left a `leave` goal is not)."""
         self.steps = 0
         self._sums = dict.fromkeys(_MEAN_KEYS, 0.0)
         self.particles = particles
@@ -37,8 +40,10 @@ class EpisodeMetrics:
 
     def add(self, info: dict) -> None:
         self.per_particle += info["collisions"]
-        for key, source in _MEAN_KEYS.items():
-            self._sums[key] += info[source]
+        present = np.broadcast_to(info.get("present", True), self.present.shape)
+        self.present += present
+        for key, source in _MEAN_KEYS.items():  # info: means over the particles present
+            self._sums[key] += info[source] * np.count_nonzero(present)
         if self.particles is not None:
             self._walls += info["wall_collisions"]
             self._arrivals += info["arrivals"]
@@ -52,9 +57,9 @@ class EpisodeMetrics:
             raise ValueError("no steps recorded")
         duration = self.steps * self.dt
         summary = {
-            "collision_rate": float(self.per_particle.sum() / (len(self.per_particle) * duration)),
+            "collision_rate": float(self.per_particle.sum() / (self.present.sum() * self.dt)),
             "collision_free_fraction": float(np.mean(self.per_particle == 0)),
-            **{key: total / self.steps for key, total in self._sums.items()},
+            **{key: total / max(int(self.present.sum()), 1) for key, total in self._sums.items()},
         }
         if self.particles is not None:
             summary.update(self._typed(duration))
@@ -69,16 +74,17 @@ class EpisodeMetrics:
             rows = member == g
             if not rows.any():
                 continue  # obstacles: no metrics of their own
-            n = rows.sum() * duration
+            steps = max(int(self.present[rows].sum()), 1)
+            n = steps * self.dt
             per_type[name] = {"collision_rate": float(self.per_particle[rows].sum() / n),
                               "wall_collision_rate": float(self._walls[rows].sum() / n),
-                              "forward_speed": float(self._forward[rows].sum() / (rows.sum() * self.steps)),
+                              "forward_speed": float(self._forward[rows].sum() / steps),
                               "arrivals_per_time": float(self._arrivals[rows].sum() / duration),
                               "particles": int(rows.sum())}
-        moving = len(self.per_particle)
-        pairs = {f"{a}-{b}": float(self._pairs[i, j] / (moving * duration))
+        particle_time = self.present.sum() * self.dt
+        pairs = {f"{a}-{b}": float(self._pairs[i, j] / particle_time)
                  for i, a in enumerate(groups) for j, b in enumerate(groups) if j >= i}
-        return {"wall_collision_rate": float(self._walls.sum() / (moving * duration)),
+        return {"wall_collision_rate": float(self._walls.sum() / particle_time),
                 "deepest_wall_overlap": self._deepest,
                 "arrivals_per_time": float(self._arrivals.sum() / duration),
                 "per_type": per_type, "pair_collisions": pairs}

@@ -34,7 +34,8 @@ class RolloutTracker:
 
     def add(self, sb3_locals: dict) -> None:
         infos = sb3_locals["infos"]
-        self.metrics.add({**infos[0], "collisions": [info["collisions"] for info in infos]})
+        self.metrics.add({**infos[0], **{key: [info[key] for info in infos]
+                                         for key in ("collisions", "present")}})
         self.reward += float(np.mean(sb3_locals["rewards"]))
 
     def row(self) -> tuple:

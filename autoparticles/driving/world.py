@@ -114,7 +114,7 @@ class DrivingWorld:
     those the SB3 / PettingZoo shells hand to every slot) and numbers of the whole world."""
 
     action_dim = 2
-    slot_info = ("collisions",)
+    slot_info = ("collisions", "present")
 
     def __init__(self, config: DrivingConfig | None = None, seed: int | None = None):
         self.config = config or DrivingConfig()
@@ -445,7 +445,8 @@ class DrivingWorld:
         if c.reward_gap:
             dynamics.gap_excess(self._x, self._v, self._box, self._nlist.indptr,
                                 self._nlist.indices, p.radius, p.v0, c.time_gap, gap)
-        arrived = self._arrivals() & ~self.left
+        present = ~self.left  # in the world during this step (who leaves now included)
+        arrived = self._arrivals() & present
         leaving = arrived & p.leaves
         if leaving.any():
             self._park(leaving)
@@ -464,10 +465,14 @@ class DrivingWorld:
         info = {**terms, "collisions": counts, "wall_collisions": wall_counts,
                 "onsets": int(np.triu(pair_counts).sum()),
                 "pair_onsets": pair_counts, "wall_overlap_depth": deepest,
-                "arrivals": arrived, "forward": forward,
-                "forward_speed": float(forward.mean()),
-                "overspeed": float(np.mean(forward > OVERSPEED)),
-                "tracking_error": float(tracking.mean()),
-                "interaction": float(interaction.mean()),
+                "arrivals": arrived, "forward": forward, "present": present,
+                **_means_over(present, forward_speed=forward, overspeed=forward > OVERSPEED,
+                              tracking_error=tracking, interaction=interaction),
                 "a_int": a_int}
         return self.observe(), rewards, info
+
+
+def _means_over(rows: np.ndarray, **values: np.ndarray) -> dict:
+    """{name: mean of values[name] over the True rows} (0 when none)."""
+    return {name: float(value[rows].mean()) if rows.any() else 0.0
+            for name, value in values.items()}

@@ -171,3 +171,30 @@ def test_leaving_particles_are_parked_out_of_sight(tmp_path):
     # nobody inside sees a parked particle
     seen = world.sensed.neighbour[:world.n_particles][~world.left]
     assert not np.isin(seen, np.nonzero(world.left)[0]).any()
+
+
+def test_metrics_of_an_emptying_room_count_only_the_particle_time_in_the_world():
+    from autoparticles.driving.agent import heuristic
+    from autoparticles.driving.analysis import new_metrics
+    from autoparticles.loop import Run
+
+    config = DrivingConfig(scenario="evacuation", collision="hard")
+    world = config.make_world(0)
+    metrics, forward, present, hits = new_metrics(world), [], [], 0
+    run = Run(world, heuristic("ttc", config))
+
+    def record(info):
+        nonlocal hits
+        metrics.add(info)
+        forward.append(info["forward"][info["present"]])
+        present.append(info["present"].sum())
+        hits += info["collisions"].sum()
+
+    run.attach(record)
+    run.run(400)
+    assert world.left.sum() > 10 and present[-1] < present[0] == world.n_particles
+    summary = metrics.summary()
+    particle_steps = sum(present)
+    assert summary["forward_speed"] == pytest.approx(np.concatenate(forward).sum() / particle_steps)
+    assert summary["per_type"]["pedestrian"]["forward_speed"] == pytest.approx(summary["forward_speed"])
+    assert summary["collision_rate"] == pytest.approx(hits / (particle_steps * config.dt))
