@@ -152,7 +152,7 @@ def plot_specific_flow(bottlenecks: list[dict], path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig, ax = plt.subplots(figsize=(8.6, 4.4), dpi=120)
     for k, policy in enumerate(dict.fromkeys(t["policy"] for t in bottlenecks)):
         mine = [t for t in bottlenecks if t["policy"] == policy and t["specific_flow"] is not None]
         ax.errorbar([t["width"] for t in mine], [t["specific_flow"] for t in mine],
@@ -164,7 +164,7 @@ def plot_specific_flow(bottlenecks: list[dict], path) -> Path:
            title="Flow through a bottleneck (mean ± sd over seeds)")
     ax.set_ylim(0, max(2.5, ax.get_ylim()[1]))
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=9)
+    _legend_beside(ax)
     return _save(fig, path)
 
 
@@ -174,7 +174,7 @@ def plot_fundamental_diagram(corridors: list[dict], path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig, ax = plt.subplots(figsize=(9.4, 4.4), dpi=120)
     rho = np.linspace(0.05, WEIDMANN["rho_max"], 300)
     ax.plot(rho, weidmann_speed(rho), color="k", lw=1.5,
             label="Weidmann (1993): $v_0(1-e^{-\\gamma(1/\\rho-1/\\rho_{max})})$\n"
@@ -186,8 +186,14 @@ def plot_fundamental_diagram(corridors: list[dict], path) -> Path:
     ax.set(xlabel="Voronoi density ρ [1/m²]", ylabel="Voronoi speed v [m/s]", xlim=(0, 5.5),
            ylim=(0, 1.6), title="Speed–density fundamental diagram")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=9)
+    _legend_beside(ax)
     return _save(fig, path)
+
+
+def _legend_beside(ax) -> None:
+    """The legend right of the axes, where it covers no point (inside, the policies' points
+    filled every corner)."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, borderaxespad=0.0)
 
 
 def _save(fig, path) -> Path:
