@@ -126,6 +126,29 @@ def _exact_rows(kind, centres, eta, cutoff, grid, values, slopes):
             values[k, n], slopes[k, n] = _exact_one(kind, centres, eta, cutoff, grid[k], n)
 
 
+@numba.njit(cache=True, inline="always")
+def hermite_weights(d, t_start, t_step, last):
+    """Interval k of the table holding distance d (>= t_start) and the cubic Hermite weights
+    (h00, h10, h01, h11) of the value and (d00, d10, d01, d11) of the slope there."""
+    t = (d - t_start) / t_step
+    k = min(int(t), last - 1)
+    u = t - k
+    u2 = u * u
+    u3 = u2 * u
+    return k, (2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, 3 * u2 - 2 * u3, u3 - u2,
+               6 * u2 - 6 * u, 3 * u2 - 4 * u + 1, 6 * u - 6 * u2, 3 * u2 - 2 * u)
+
+
+@numba.njit(cache=True, inline="always")
+def hermite_value(t_values, t_slopes, t_step, k, n, weights):
+    """h_n and dh_n/dd interpolated in table interval k with `hermite_weights`."""
+    h00, h10, h01, h11, d00, d10, d01, d11 = weights
+    y0, y1 = t_values[k, n], t_values[k + 1, n]
+    m0, m1 = t_slopes[k, n] * t_step, t_slopes[k + 1, n] * t_step
+    return (h00 * y0 + h10 * m0 + h01 * y1 + h11 * m1,
+            (d00 * y0 + d10 * m0 + d01 * y1 + d11 * m1) / t_step)
+
+
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
 def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, centres, eta,
                    cutoff, t_start, t_step, t_values, t_slopes, phi, slope, unit, both, pairs):
@@ -175,18 +198,9 @@ def _radial_kernel(x, species, n_species, box, indptr, indices, mirror, kind, ce
                     if both:
                         slope[q, n] = dh
                 continue
-            t = (d - t_start) / t_step
-            k = min(int(t), last - 1)
-            u = t - k
-            u2 = u * u
-            u3 = u2 * u
-            h00, h10, h01, h11 = 2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, 3 * u2 - 2 * u3, u3 - u2
-            d00, d10, d01, d11 = 6 * u2 - 6 * u, 3 * u2 - 4 * u + 1, 6 * u - 6 * u2, 3 * u2 - 2 * u
+            k, weights = hermite_weights(d, t_start, t_step, last)
             for n in range(nb):
-                y0, y1 = t_values[k, n], t_values[k + 1, n]
-                m0, m1 = t_slopes[k, n] * t_step, t_slopes[k + 1, n] * t_step
-                h = h00 * y0 + h10 * m0 + h01 * y1 + h11 * m1
-                dh = (d00 * y0 + d10 * m0 + d01 * y1 + d11 * m1) / t_step
+                h, dh = hermite_value(t_values, t_slopes, t_step, k, n, weights)
                 phi[i, col_i + n] += h
                 phi[j, col_j + n] += h
                 slope[row, n] = dh
