@@ -56,14 +56,19 @@ class EpisodeMetrics:
         if self.steps == 0:
             raise ValueError("no steps recorded")
         duration = self.steps * self.dt
+        particle_steps = self._particle_steps()
         summary = {
-            "collision_rate": float(self.per_particle.sum() / (self.present.sum() * self.dt)),
+            "collision_rate": float(self.per_particle.sum() / (particle_steps * self.dt)),
             "collision_free_fraction": float(np.mean(self.per_particle == 0)),
-            **{key: total / max(int(self.present.sum()), 1) for key, total in self._sums.items()},
+            **{key: total / particle_steps for key, total in self._sums.items()},
         }
         if self.particles is not None:
             summary.update(self._typed(duration))
         return summary
+
+    def _particle_steps(self, rows=slice(None)) -> int:
+        """Steps the particles `rows` spent in the world, together (at least 1)."""
+        return max(int(self.present[rows].sum()), 1)
 
     def _typed(self, duration: float) -> dict:
         p = self.particles
@@ -74,14 +79,14 @@ class EpisodeMetrics:
             rows = member == g
             if not rows.any():
                 continue  # obstacles: no metrics of their own
-            steps = max(int(self.present[rows].sum()), 1)
+            steps = self._particle_steps(rows)
             n = steps * self.dt
             per_type[name] = {"collision_rate": float(self.per_particle[rows].sum() / n),
                               "wall_collision_rate": float(self._walls[rows].sum() / n),
                               "forward_speed": float(self._forward[rows].sum() / steps),
                               "arrivals_per_time": float(self._arrivals[rows].sum() / duration),
                               "particles": int(rows.sum())}
-        particle_time = self.present.sum() * self.dt
+        particle_time = self._particle_steps() * self.dt
         pairs = {f"{a}-{b}": float(self._pairs[i, j] / particle_time)
                  for i, a in enumerate(groups) for j, b in enumerate(groups) if j >= i}
         return {"wall_collision_rate": float(self._walls.sum() / particle_time),

@@ -159,8 +159,8 @@ def _scanned_list(positions, box, rlist2, cells, cell_start, cell_atoms, neighbo
     """CSR (indptr, indices) of all pairs closer than sqrt(rlist2), both directions, and the
     entry count (over `capacity`: incomplete, ask again with the count). Every row scans its
     own cells, so each distance is checked twice, against positions copied into cell order
-    (contiguous per cell): no hand-on of entries and no mirror, 2.4× faster than
-    `_full_list` in the 2-D driving world."""
+    (contiguous per cell): no hand-on of entries and no mirror, 1.8× faster than
+    `_full_list` in the 2-D driving world at N = 10⁴."""
     n, dim = positions.shape
     ordered = np.empty((n, dim))
     for q in range(n):

@@ -135,11 +135,13 @@ def test_action_prior_adds_ttc_and_a_residual_model_refuses_a_world_without_it(t
     from autoparticles.loop import Run
 
     residual = dataclasses.replace(SMALL, action_prior="ttc")
-    worlds = [DrivingWorld(residual, seed=3), DrivingWorld(SMALL, seed=3)]
+    worlds = [DrivingWorld(residual, seed=3), DrivingWorld(SMALL, seed=3),
+              DrivingWorld(SMALL, seed=3)]
     Run(worlds[0], heuristic("ballistic", residual)).run(30)
     Run(worlds[1], heuristic("ttc", SMALL)).run(30)
+    Run(worlds[2], heuristic("ballistic", SMALL)).run(30)
     np.testing.assert_array_equal(worlds[0].positions, worlds[1].positions)
-    assert not np.allclose(worlds[0].positions, DrivingWorld(SMALL, seed=3).positions)
+    assert not np.allclose(worlds[0].positions, worlds[2].positions)  # the prior acted
 
     learner = TrainSettings(steps=1024, n_steps=64, batch_size=256, n_epochs=1, log_every=512)
     model = train(residual, learner, tmp_path, progress=False)
