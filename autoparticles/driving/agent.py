@@ -125,7 +125,11 @@ def load_model_policy(path, config: DrivingConfig) -> Policy:
 
     trained = Path(path).parent / "config.json"
     if trained.is_file():
-        prior = json.loads(trained.read_text()).get("action_prior", "")
+        try:
+            prior = json.loads(trained.read_text()).get("action_prior", "")
+        except (json.JSONDecodeError, AttributeError) as error:
+            raise ValueError(f"{trained} (the run's config beside {path}) is not a JSON "
+                             f"object: {error}") from None
         if prior != config.action_prior:
             raise ValueError(f"{path} was trained with action_prior = {prior!r} ({trained}); "
                              f"run it with --set action_prior={prior}")

@@ -148,3 +148,6 @@ def test_action_prior_adds_ttc_and_a_residual_model_refuses_a_world_without_it(t
     resolve_policy(str(model), residual)
     with pytest.raises(ValueError, match="trained with action_prior = 'ttc'"):
         resolve_policy(str(model), SMALL)
+    (tmp_path / "config.json").write_text('{"action_pri')  # truncated
+    with pytest.raises(ValueError, match="config.json.*is not a JSON object"):
+        resolve_policy(str(model), residual)
