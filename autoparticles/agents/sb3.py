@@ -80,16 +80,29 @@ class TrainSettings(Settings):
     imitate_steps: int = setting(50_000, positive)
     """Particle-steps of demonstrations recorded for `imitate`."""
     imitate_epochs: int = setting(30, positive)
+    mirror: bool = False
+    """PPO: a policy equivariant under a reflection of the world (`agents.mirror`), for
+    systems that name the observation and action columns a reflection flips."""
 
 
-def make_model(settings: TrainSettings, venv, checkpoint: Path):
-    """The model to train: resumed from `checkpoint` when it exists, else a new one."""
+def make_model(settings: TrainSettings, venv, checkpoint: Path, mirror=None):
+    """The model to train: resumed from `checkpoint` when it exists, else a new one.
+    mirror: (odd observation columns, odd action columns) of the system's reflection, which
+    `settings.mirror` needs."""
     from stable_baselines3 import PPO, SAC
 
     algo = PPO if settings.algo == "ppo" else SAC
     if checkpoint.exists():
         return algo.load(checkpoint, env=venv, device="cpu")
-    policy_kwargs = {"net_arch": list(settings.net)}
+    policy, policy_kwargs = "MlpPolicy", {"net_arch": list(settings.net)}
+    if settings.mirror:
+        if settings.algo != "ppo" or mirror is None:
+            raise ValueError("mirror needs algo 'ppo' and a system whose reflection is "
+                             "defined for these settings")
+        from autoparticles.agents.mirror import MirrorPolicy
+
+        policy = MirrorPolicy
+        policy_kwargs.update(odd_observations=list(mirror[0]), odd_actions=list(mirror[1]))
     options = cgd_options(settings)
     if options is not None:
         from autoparticles.agents.optim import CGD
@@ -97,7 +110,7 @@ def make_model(settings: TrainSettings, venv, checkpoint: Path):
         policy_kwargs.update(optimizer_class=CGD, optimizer_kwargs=options)
     if settings.algo == "ppo":
         policy_kwargs["log_std_init"] = settings.log_std_init
-        return PPO("MlpPolicy", venv, learning_rate=settings.learning_rate,
+        return PPO(policy, venv, learning_rate=settings.learning_rate,
                    n_steps=settings.n_steps, batch_size=settings.batch_size,
                    n_epochs=settings.n_epochs, gamma=settings.gamma,
                    gae_lambda=settings.gae_lambda, ent_coef=settings.ent_coef,
@@ -230,13 +243,13 @@ def clone_behaviour(model, observations, actions, epochs: int, settings, batch_s
 
 
 def train_model(settings: TrainSettings, venv, out, tracker, progress: bool = True,
-                demonstrations=None) -> Path:
+                demonstrations=None, mirror=None) -> Path:
     """Train (or resume) on `venv` into the claimed folder `out`; returns model.zip's path.
     demonstrations: a function () -> (observations, actions) for `settings.imitate`, called
-    only when a new model starts."""
+    only when a new model starts; mirror: as for `make_model`."""
     out = Path(out)
     fresh = not (out / "checkpoint.zip").exists()
-    model = make_model(settings, venv, out / "checkpoint.zip")
+    model = make_model(settings, venv, out / "checkpoint.zip", mirror)
     if fresh and settings.imitate:
         observations, actions = demonstrations()
         loss = clone_behaviour(model, observations, actions, settings.imitate_epochs, settings)

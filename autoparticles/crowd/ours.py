@@ -27,13 +27,17 @@ TIME = LENGTH / SPEED
 FPS = 10.0
 """Frames per second aimed at for the recorded trajectory (as JuPedSim's runs); the exact
 rate is one frame per whole number of steps (8.9 fps)."""
+CONTACT_PASSES = 50
+"""Hard-contact passes a step (`DrivingConfig.contact_passes`): bodies pressed together at a
+door are pushed apart until no overlap is deeper than 1 % of the radius."""
 SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "data" / "pedestrian_model.zip"
 """The pedestrian policy shipped with the package (`--policy learned`)."""
 
 
-def world_config(scene: Scene, starts: Starts):
+def world_config(scene: Scene, starts: Starts, **settings):
     """(DrivingConfig on the scene's geometry in SI units, offset (2,) [m] subtracted from
-    crowd coordinates to get world coordinates)."""
+    crowd coordinates to get world coordinates); `settings` are further DrivingConfig fields
+    (a trained model's `trained_settings`)."""
     from autoparticles.driving.config import DrivingConfig
     from autoparticles.driving.scene import Geometry, ParticleType
     from autoparticles.driving.scene import Scene as DrivingScene
@@ -70,7 +74,8 @@ def world_config(scene: Scene, starts: Starts):
                                   a_max=2 * LENGTH / TIME**2, positions=placed, **kind))
     driving = DrivingScene(scene.name, geometry, tuple(types), f"crowd {scene.name}")
     config = DrivingConfig(dt=0.1 * TIME, tau=TIME, sensing=5 * LENGTH, tau0=2 * TIME,
-                           collision="hard", episode_steps=10**9)
+                           collision="hard", contact_passes=CONTACT_PASSES, episode_steps=10**9,
+                           **settings)
     return config.for_scene(driving), offset
 
 
@@ -78,16 +83,18 @@ def run_ours(policy: str, scene: Scene, starts: Starts, seed: int) -> Trajectory
     """Walk `scene` from `starts` with one of our policies ("ttc", "orca", "learned" for the
     shipped model, or a model .zip) and record it at FPS: a pedestrian stops appearing once
     it reached its goal, and one carried across a periodic seam goes on under a new id."""
-    from autoparticles.driving.agent import resolve_policy
+    from autoparticles.driving.agent import POLICIES, resolve_policy, trained_settings
     from autoparticles.loop import Run
 
-    config, offset = world_config(scene, starts)
+    policy_path = str(SHIPPED_MODEL) if policy == "learned" else policy
+    settings = {} if policy in POLICIES else trained_settings(policy_path)
+    config, offset = world_config(scene, starts, **settings)
     world = config.make_world(seed)  # at the crowd's starts, type by type (goal by goal)
     order = np.concatenate([np.nonzero(starts.goal == g)[0] for g in range(len(scene.goals))])
     world.particles.v0[:] = starts.v0[order]
     world.velocities = world.particles.v0[:, None] * world.headings
     world.observe()
-    act = resolve_policy(str(SHIPPED_MODEL) if policy == "learned" else policy, config)
+    act = resolve_policy(policy_path, config)
     run = Run(world, act)
     every = max(1, round(1.0 / (FPS * config.dt)))
     fps = 1.0 / (every * config.dt)

@@ -115,24 +115,43 @@ def heuristic(name: str, config: DrivingConfig) -> Policy:
     return entry.act
 
 
+MODEL_SETTINGS = ("action_prior", "observe_drive")
+"""World settings a trained model needs as it was trained with, beyond the observation's
+size: the prior its actions correct, whether it sees the drive mismatch."""
+
+
+def trained_settings(path) -> dict:
+    """The MODEL_SETTINGS of the model at `path` (.zip) as it was trained: from its training
+    run's `config.json` beside it, or from NAME.json's "config" for a model shipped as
+    NAME.zip; {} when neither exists. Refuses a file that is not such JSON."""
+    path = Path(path)
+    for candidate, key in ((path.parent / "config.json", None), (path.with_suffix(".json"), "config")):
+        if not candidate.is_file():
+            continue
+        try:
+            config = json.loads(candidate.read_text())
+            config = config[key] if key else config
+            return {name: config[name] for name in MODEL_SETTINGS if name in config}
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ValueError(f"{candidate} (the run's config beside {path}) is not a JSON "
+                             f"object of settings: {error}") from None
+    return {}
+
+
 def load_model_policy(path, config: DrivingConfig) -> Policy:
     """A trained SB3 model (.zip) as a deterministic policy on the observation; refuses a
-    model whose observation size does not match `config`, or whose training run's
-    `config.json` beside it names another `action_prior` (the model acts as a correction to
-    that prior's actions)."""
+    model whose observation size does not match `config`, or one trained with other
+    MODEL_SETTINGS (`trained_settings`): e.g. another `action_prior`, whose actions the
+    model corrects."""
     from autoparticles.agents.policies import model_policy
     from autoparticles.agents.sb3 import load_trained_model
 
-    trained = Path(path).parent / "config.json"
-    if trained.is_file():
-        try:
-            prior = json.loads(trained.read_text()).get("action_prior", "")
-        except (json.JSONDecodeError, AttributeError) as error:
-            raise ValueError(f"{trained} (the run's config beside {path}) is not a JSON "
-                             f"object: {error}") from None
-        if prior != config.action_prior:
-            raise ValueError(f"{path} was trained with action_prior = {prior!r} ({trained}); "
-                             f"run it with --set action_prior={prior}")
+    defaults = DrivingConfig()
+    for name, value in trained_settings(path).items():
+        if value != getattr(config, name, getattr(defaults, name)):
+            shown = str(value).lower() if isinstance(value, bool) else value
+            raise ValueError(f"{path} was trained with {name} = {value!r}; run it with "
+                             f"--set {name}={shown}")
 
     hint = (f"observation={config.observation!r}, neighbour_rule={config.neighbour_rule!r}, "
             f"action={config.action!r}")

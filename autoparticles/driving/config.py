@@ -52,12 +52,25 @@ class DrivingConfig(Settings):
     """What an overlap of two moving disks does: "ghost" (counted, they pass), "elastic"
     (normal velocities swapped), "hard" (pushed apart, inelastic: bodies that cannot pass,
     the crowd runs), "respawn" (both start again elsewhere)."""
+    contact_passes: int = setting(1, positive)
+    """With `collision = "hard"`: at most this many passes a step that push overlapping
+    bodies apart and then out of the walls, ending early once no overlap is deeper than 1 %
+    of a radius (Gauss–Seidel over the contacts). 1 (default): one pass, which leaves a
+    crowd pressed together overlapping; the crowd runs take 50."""
     action: str = setting("pair", one_of(*ACTIONS))
     action_prior: str = setting("", one_of("", "ttc"))
     """A built-in policy whose action the world adds to every policy's before clipping: with
     "ttc" a learner starts at the heuristic and learns a correction to it (residual policy
     learning, Silver et al. 2018, arXiv:1812.06298). "" (default): none."""
     observation: str = setting("invariants", one_of(*OBSERVATIONS))
+    observe_drive: bool = False
+    """The invariants observation also carries the drive's mismatch w − v (desired minus
+    actual velocity) in the frame of the watched neighbour or wall: ((w − v)·r̂, r̂ × (w − v))
+    / 2 v_max, zeros when nothing is in range. It tells a particle where it wants to go
+    relative to what it watches (a neighbour in the way or behind) and how far it is from its
+    desired speed. Rotation- and translation-invariant; a boost changes v but not w, so with
+    it the world's boost symmetry is lost (as with walls). False (default): the four
+    invariants only, as in the paper."""
     neighbour_rule: str = setting("most_urgent", one_of(*RULES))
     k_neighbours: int = setting(4, positive)
     """K of the `k_nearest` rule (4K inputs)."""
@@ -101,6 +114,8 @@ class DrivingConfig(Settings):
             raise ConfigError(f"v0 = {self.v0} exceeds v_max = {self.v_max}")
         if self.observation == "raw" and self.action == "vehicle":
             raise ConfigError("observation 'raw' is only defined with action 'pair'")
+        if self.observation == "raw" and self.observe_drive:
+            raise ConfigError("observe_drive adds to the invariants observation, not to 'raw'")
         if self.scenario not in TORUS_SCENES:
             return
         if self.sensing >= self.box / 2:
@@ -177,7 +192,35 @@ class DrivingConfig(Settings):
             width = len(self.type_columns(scene)) + 6 * blocks
         else:
             width = len(self.invariant_columns)
-        return width + (2 if self.action == "vehicle" else 0)
+        return width + self.drive_columns + (2 if self.action == "vehicle" else 0)
+
+    def mirror_columns(self) -> tuple[list[int], list[int]]:
+        """(observation columns, action columns) that a reflection of the world negates: the
+        transverse rate I3 and the sine of every block's angle (cross products), the drive
+        mismatch across the frame, the bearing's sine; the action across the frame (β) or the
+        steering. Raw coordinates have no such columns: refused."""
+        if self.observation == "raw":
+            raise ConfigError("a reflection is defined for the invariants observation, not 'raw'")
+        scene = self.scene
+        if scene.typed:
+            start = len(self.type_columns(scene))
+            blocks = len(scene.groups) + bool(scene.geometry.segments)
+            odd = [start + 6 * b + c for b in range(blocks) for c in (2, 5)]
+            width = start + 6 * blocks
+        else:
+            columns = self.invariant_columns
+            odd = [k for k, column in enumerate(columns) if column % 4 == 2]
+            width = len(columns)
+        if self.observe_drive:
+            odd.append(width + 1)
+        if self.action == "vehicle":
+            odd.append(self.obs_dim - 1)
+        return odd, [1]
+
+    @property
+    def drive_columns(self) -> int:
+        """Columns of the drive mismatch in the observation (2 with `observe_drive`)."""
+        return 2 if self.observe_drive else 0
 
     @property
     def invariant_columns(self) -> list[int]:

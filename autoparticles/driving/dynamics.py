@@ -149,6 +149,38 @@ def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, mo
 
 
 @numba.njit(cache=True)
+def separate(x, box, indptr, indices, radii, n_moving):
+    """One Gauss–Seidel pass of hard contacts over the listed pairs, positions only: two
+    overlapping moving disks move apart by half the overlap each, a disk overlapping an
+    obstacle (rows >= n_moving) out to touch it. Returns the deepest overlap met, over the
+    smaller radius of its pair."""
+    deepest = 0.0
+    for i in range(min(x.shape[0], n_moving)):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if j <= i:
+                continue
+            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+            d2 = rx * rx + ry * ry
+            contact = radii[i] + radii[j]
+            if d2 >= contact * contact or d2 == 0.0:
+                continue
+            dist = np.sqrt(d2)
+            deepest = max(deepest, (contact - dist) / min(radii[i], radii[j]))
+            nx, ny = rx / dist, ry / dist
+            share = 1.0 if j >= n_moving else 0.5
+            x[i, 0] -= share * (contact - dist) * nx
+            x[i, 1] -= share * (contact - dist) * ny
+            wrap(x, i, box)
+            if j < n_moving:
+                x[j, 0] += share * (contact - dist) * nx
+                x[j, 1] += share * (contact - dist) * ny
+                wrap(x, j, box)
+    return deepest
+
+
+@numba.njit(cache=True)
 def motion_terms(v, headings, a_int, v0, a_max, forward, tracking, effort, interaction):
     """Per moving row i < M = len(v0), in one pass: forward speed v·ê / v0, tracking error
     |v − v0 ê| / v0, effort (|a_int| / a_max)² and |a_int|, into the (M,) outputs."""

@@ -82,4 +82,5 @@ def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = 
     venv = ParticleVecEnv(config, seed=settings.seed)
     return train_model(settings, venv, out, RolloutTracker(config, venv.num_envs), progress,
                        lambda: demonstrations(config, settings.imitate, settings.imitate_steps,
-                                              settings.seed))
+                                              settings.seed),
+                       config.mirror_columns() if settings.mirror else None)

@@ -21,6 +21,8 @@ from autoparticles.invariants.space import displacement
 from autoparticles.invariants.walls import as_segments, push_out_of_walls, wall_invariants
 
 CONTACT_MODES = {"ghost": 0, "elastic": 1, "hard": 2}
+SETTLED = 0.01
+"""Overlap, over the radius, below which hard contacts count as resolved (`contact_passes`)."""
 """`collision` -> the contact mode of the collisions kernel ("respawn" counts like ghost)."""
 OVERSPEED = 1.05
 """A particle overspeeds while its forward speed v·ê exceeds this multiple of v0."""
@@ -302,12 +304,22 @@ class DrivingWorld:
             features = self.sensed.features
             if c.invariants_used != "1234":
                 features = features[:, c.invariant_columns]
+        if c.observe_drive:
+            features = np.concatenate([features, self._drive_mismatch()], axis=1)
         if c.action == "vehicle":
             self._bearing = dynamics.bearings(self._frame, self._v[:self.n_particles], self._e)
             self._observation = np.concatenate([features, self._bearing], axis=1)
         else:
-            self._observation = features if self.scene.typed else features.copy()
+            self._observation = features if self.scene.typed or c.observe_drive else features.copy()
         return self._observation
+
+    def _drive_mismatch(self) -> np.ndarray:
+        """(M, 2) the drive's w − v along and across each particle's frame r̂, over 2 v_max."""
+        p, frame = self.particles, self._frame
+        scale = 2 * (self._v_scale if self.scene.typed else self.config.v_max)
+        d = p.v0[:, None] * self._e - self._v[:self.n_particles]
+        return np.stack([np.einsum("nd,nd->n", d, frame),
+                         frame[:, 0] * d[:, 1] - frame[:, 1] * d[:, 0]], axis=1) / scale
 
     def _watch(self, invariants, direction, contact, watched=None) -> None:
         self._invariants, self._frame, self._contact = invariants, direction, contact
@@ -319,7 +331,8 @@ class DrivingWorld:
         angle from the frame r̂ (towards the most urgent of them all) to that block's r̂."""
         m, p = self.n_particles, self.particles
         walls = self._walls if len(self._segments) else None
-        out = np.empty((m, self.config.obs_dim - (2 if self.config.action == "vehicle" else 0)))
+        c = self.config
+        out = np.empty((m, c.obs_dim - c.drive_columns - (2 if c.action == "vehicle" else 0)))
         frame, invariants = np.empty((m, 2)), np.empty((m, 4))
         contact, watched = np.empty(m), np.empty(m, dtype=np.int64)
         dynamics.typed_observation(
@@ -332,6 +345,8 @@ class DrivingWorld:
 
     def percept(self) -> Percept:
         """What policies are shown of the current state (see `Percept`)."""
+        if self._overlaps is None:  # the state was set and not sensed since
+            self.observe()
         state = WorldState(self._x, self._v, self._e, self._frame)
         v_scale = self._v_scale if self.scene.typed else self.config.v_max
         return Percept(self.config, self._observation, self._invariants, self._bearing, state,
@@ -343,6 +358,23 @@ class DrivingWorld:
         return dynamics.collisions(self._x, self._v, self._box, self._nlist.indptr,
                                    self._nlist.indices, p.radius, self.n_particles, p.group,
                                    self._overlaps, mode, counts, pair_counts, depth)
+
+    def _settle(self, passes: int) -> None:
+        """Up to `passes` more pushes of the bodies apart (`dynamics.separate`), each followed
+        by the walls' push, until no overlap is deeper than SETTLED of a radius; contacts
+        and onsets stay those of the step's first pass."""
+        p, m, walls = self.particles, self.n_particles, len(self._segments)
+        for _ in range(passes):
+            deepest = dynamics.separate(self._x, self._box, self._nlist.indptr,
+                                        self._nlist.indices, p.radius, m)
+            if walls:
+                keys, into_wall = push_out_of_walls(
+                    self._x, self._v, p.radius, self._segments, self._size, self._periodic, m,
+                    self._wall_keys, np.zeros(m, dtype=np.int64), np.zeros(m))
+                self._x[keys // walls] = np.mod(self._x[keys // walls], self._box)
+                deepest = max(deepest, into_wall)
+            if deepest < SETTLED:
+                return
 
     def _place_free(self, i: int, index: int) -> None:
         """Move particle i of type `index` to a free random point of its spawn region."""
@@ -412,6 +444,8 @@ class DrivingWorld:
             raise ValueError(f"actions must have shape ({m}, 2), got {actions.shape}")
         if not np.all(np.isfinite(actions)):
             raise ValueError("actions hold non-finite values")
+        if self._overlaps is None:  # the state was set and not sensed since
+            self.observe()
         if self._prior is not None:
             actions = actions + self._prior(self.percept())
         if self.left.any():
@@ -434,6 +468,8 @@ class DrivingWorld:
                 self._wall_keys, wall_counts, depth)
             pushed = self._wall_keys // len(self._segments)  # only these left the box
             self._x[pushed] = np.mod(self._x[pushed], self._box)
+        if c.collision == "hard" and c.contact_passes > 1:
+            self._settle(c.contact_passes - 1)
         counts = counts[:m]
         forward, tracking, effort, interaction = (np.empty(m) for _ in range(4))
         dynamics.motion_terms(self._v, self._e, a_int, p.v0, p.a_max, forward, tracking,

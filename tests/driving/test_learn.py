@@ -151,3 +151,19 @@ def test_action_prior_adds_ttc_and_a_residual_model_refuses_a_world_without_it(t
     (tmp_path / "config.json").write_text('{"action_pri')  # truncated
     with pytest.raises(ValueError, match="config.json.*is not a JSON object"):
         resolve_policy(str(model), residual)
+
+
+def test_a_model_names_the_settings_it_was_trained_with(tmp_path):
+    from autoparticles.driving.agent import resolve_policy, trained_settings
+
+    run, shipped = tmp_path / "run", tmp_path / "shipped"
+    run.mkdir(), shipped.mkdir()
+    (run / "model.zip").write_bytes(b"")
+    (run / "config.json").write_text('{"observe_drive": true, "action_prior": "", "box": 20}')
+    assert trained_settings(run / "model.zip") == {"observe_drive": True, "action_prior": ""}
+    with pytest.raises(ValueError, match="trained with observe_drive = True; run it with "
+                                         "--set observe_drive=true"):
+        resolve_policy(str(run / "model.zip"), SMALL)
+    (shipped / "walker.zip").write_bytes(b"")  # a shipped model: NAME.json holds its config
+    (shipped / "walker.json").write_text('{"command": "...", "config": {"action_prior": "ttc"}}')
+    assert trained_settings(shipped / "walker.zip") == {"action_prior": "ttc"}

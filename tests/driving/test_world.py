@@ -123,3 +123,33 @@ def test_bad_actions_and_state():
         world.step(np.full((32, 2), np.nan))
     with pytest.raises(ValueError, match="positions must have shape"):
         world.positions = np.zeros((4, 2))
+
+
+def deepest_overlap(world) -> float:
+    """The deepest overlap between moving disks, over the radius, by looping over all pairs."""
+    x, r = world.positions[:world.n_particles], world.particles.radius[:world.n_particles]
+    d = np.linalg.norm(x[:, None] - x[None], axis=-1) + np.eye(len(x)) * 1e9
+    return float(((r[:, None] + r[None] - d) / r[:, None]).max())
+
+
+def test_contact_passes_settle_a_crowd_pressed_against_a_door():
+    depths = {}
+    for passes in (1, 50):
+        world = DrivingWorld(DrivingConfig(scenario="evacuation", collision="hard",
+                                           contact_passes=passes), seed=2)
+        onsets = sum(world.step(np.zeros((60, 2)))[2]["onsets"] for _ in range(120))
+        depths[passes] = deepest_overlap(world)
+        assert onsets > 0  # the crowd did press together
+    assert depths[50] < 0.02 < depths[1]
+
+
+def test_observe_drive_adds_the_mismatch_in_the_watched_frame():
+    world = DrivingWorld(DrivingConfig(n_particles=2, observe_drive=True), seed=0)
+    world.positions = [[5.0, 5.0], [7.0, 5.0]]
+    world.velocities = np.zeros((2, 2))
+    world.headings = [[0.0, 1.0], [1.0, 0.0]]
+    drive = world.observe()[:, -2:]
+    # 0 watches +x and wants +y: all across; 1 watches -x and wants +x: all against r̂
+    np.testing.assert_allclose(drive, [[0.0, 0.25], [-0.25, 0.0]], atol=1e-12)
+    world.positions = [[5.0, 5.0], [15.0, 5.0]]  # out of sensing range: no frame, zeros
+    np.testing.assert_array_equal(world.observe()[:, -2:], 0.0)

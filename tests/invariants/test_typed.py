@@ -2,7 +2,9 @@
 
 Symmetries with walls: a joint rotation + translation of particles, walls and goals leaves
 every observation unchanged; a boost (adding one velocity to every particle) does not (walls
-and obstacles rest in one frame), but without walls and obstacles it does.
+and obstacles rest in one frame), but without walls and obstacles it does, unless the
+observation carries the drive mismatch w − v (`observe_drive`: w does not boost). A
+reflection negates exactly the columns `DrivingConfig.mirror_columns` names.
 """
 
 import numpy as np
@@ -75,7 +77,7 @@ def test_wall_invariants_of_one_wall_by_hand():
     np.testing.assert_allclose(obs.features[2, 0], (np.hypot(1.0, 1.5) - 0.5) / 3)
 
 
-def mixed_scene(walls: bool, size=(60.0, 60.0)) -> DrivingConfig:
+def mixed_scene(walls: bool, size=(60.0, 60.0), **settings) -> DrivingConfig:
     segments = ((25.0, 25.0, 35.0, 28.0), (28.0, 36.0, 33.0, 31.0)) if walls else ()
     types = (ParticleType(name="car", count=12, radius=0.5, heading="random",
                           spawn=(22.0, 22.0, 38.0, 38.0)),
@@ -83,34 +85,51 @@ def mixed_scene(walls: bool, size=(60.0, 60.0)) -> DrivingConfig:
                           heading="random", spawn=(22.0, 22.0, 38.0, 38.0)))
     scene = Scene("mixed", Geometry(size=size, periodic=(not walls, not walls), walls=segments),
                   types, "test")
-    return DrivingConfig(sensing=5.0).for_scene(scene)
+    return DrivingConfig(sensing=5.0, **settings).for_scene(scene)
 
 
-def rotated(world, angle, shift, centre=np.array([30.0, 30.0])):
-    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    return ((world.positions - centre) @ rot.T + centre + shift, world.velocities @ rot.T,
-            world.headings @ rot.T, rot)
+def transformed(config, world, matrix, shift, centre=np.array([30.0, 30.0])):
+    """A world of `config` whose particles, walls and headings are those of `world` mapped
+    by x -> matrix (x - centre) + centre + shift."""
+    segments = [tuple(((np.reshape(s, (2, 2)) - centre) @ matrix.T + centre + shift).ravel())
+                for s in config.scene.geometry.walls]
+    geometry = Geometry(size=(60.0, 60.0), periodic=config.scene.geometry.periodic, walls=segments)
+    other = DrivingWorld(config.for_scene(Scene("mixed", geometry, config.scene.types, "test")), seed=4)
+    other.positions = (world.positions - centre) @ matrix.T + centre + shift
+    other.velocities, other.headings = world.velocities @ matrix.T, world.headings @ matrix.T
+    return other
 
 
-@pytest.mark.parametrize("walls", [False, True])
-def test_joint_rotation_and_translation_leave_observations_unchanged(walls):
-    config = mixed_scene(walls)
+@pytest.mark.parametrize("walls, observe_drive", [(False, False), (True, False), (True, True)])
+def test_joint_rotation_and_translation_leave_observations_unchanged(walls, observe_drive):
+    config = mixed_scene(walls, observe_drive=observe_drive)
     world = DrivingWorld(config, seed=4)
     world.velocities = np.random.default_rng(1).normal(0, 1, world.velocities.shape)
     before = world.observe()
     angle, shift = 0.7, np.array([1.5, -2.0])
-    x, v, e, rot = rotated(world, angle, shift)
-    segments = [tuple(((np.reshape(s, (2, 2)) - 30.0) @ rot.T + 30.0 + shift).ravel())
-                for s in config.scene.geometry.walls]
-    geometry = Geometry(size=(60.0, 60.0), periodic=config.scene.geometry.periodic, walls=segments)
-    other = DrivingWorld(config.for_scene(Scene("mixed", geometry, config.scene.types, "test")), seed=4)
-    other.positions, other.velocities, other.headings = x, v, e
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    other = transformed(config, world, rot, shift)
     np.testing.assert_allclose(other.observe(), before, atol=1e-9)
 
 
+@pytest.mark.parametrize("walls, observe_drive, action",
+                         [(False, False, "pair"), (True, True, "pair"), (True, True, "vehicle")])
+def test_a_reflection_negates_the_mirror_columns_only(walls, observe_drive, action):
+    config = mixed_scene(walls, observe_drive=observe_drive, action=action)
+    world = DrivingWorld(config, seed=4)
+    world.velocities = np.random.default_rng(3).normal(0, 1, world.velocities.shape)
+    before = world.observe()
+    other = transformed(config, world, np.diag([-1.0, 1.0]), np.array([0.5, 1.0]))
+    signs = np.ones(config.obs_dim)
+    signs[config.mirror_columns()[0]] = -1
+    assert (signs < 0).sum() == len(config.mirror_columns()[0]) > 0
+    np.testing.assert_allclose(other.observe(), before * signs, atol=1e-9)
+
+
 def test_a_boost_is_a_symmetry_without_walls_only():
-    for walls, symmetric in ((False, True), (True, False)):
-        world = DrivingWorld(mixed_scene(walls), seed=5)
+    for walls, drive, symmetric in ((False, False, True), (True, False, False),
+                                    (False, True, False)):
+        world = DrivingWorld(mixed_scene(walls, observe_drive=drive), seed=5)
         world.velocities = np.random.default_rng(2).normal(0, 1, world.velocities.shape)
         before = world.observe()
         world.velocities = world.velocities + np.array([0.4, -0.3])
