@@ -115,9 +115,10 @@ def heuristic(name: str, config: DrivingConfig) -> Policy:
     return entry.act
 
 
-MODEL_SETTINGS = ("action_prior", "observe_drive")
+MODEL_SETTINGS = ("action_prior", "observe_drive", "frame_rule")
 """World settings a trained model needs as it was trained with, beyond the observation's
-size: the prior its actions correct, whether it sees the drive mismatch."""
+size: the prior its actions correct, whether it sees the drive mismatch, the frame its
+actions are given in."""
 
 
 def trained_settings(path) -> dict:

@@ -63,6 +63,13 @@ class DrivingConfig(Settings):
     "ttc" a learner starts at the heuristic and learns a correction to it (residual policy
     learning, Silver et al. 2018, arXiv:1812.06298). "" (default): none."""
     observation: str = setting("invariants", one_of(*OBSERVATIONS))
+    frame_rule: str = setting("urgent", one_of("urgent", "closest"))
+    """Typed scenes: which block (a type group's watched neighbour, or the wall) gives the
+    frame r̂ of the action and of the angles. "urgent" (default): any block on a collision
+    course (I4 > 0) before any other, else the smallest gap; "closest": the largest
+    max(I4, 1 − I1), so that a wall one touches outranks a neighbour two metres off whose
+    urgency is barely above zero (with "urgent" the frame of a body pressed against a wall
+    can flip between the two every step as that urgency comes and goes)."""
     observe_drive: bool = False
     """The invariants observation also carries the drive's mismatch w − v (desired minus
     actual velocity) in the frame of the watched neighbour or wall: ((w − v)·r̂, r̂ × (w − v))

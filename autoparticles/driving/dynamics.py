@@ -245,13 +245,15 @@ def _raw_row(x, v, j, box, v_max, out, row, col):
 @numba.njit(cache=True)
 def typed_observation(features, directions, neighbours, radii, group, wall_features,
                       wall_directions, onehot_column, out, frame, watched_features, contact,
-                      watched):
+                      watched, closest):
     """The typed observation of each moving particle i < M = out.shape[0]: one-hot of its
     group (column onehot_column[g], -1: none), then per group g (and for the wall when
     wall_features has rows): I1..I4 and the (cos, sin) of the angle from the frame r̂ to that
     block's r̂. The frame block is the most urgent one (highest I4; none urgent: the
-    smallest gap). Writes frame (M, 2), its invariants (M, 4), contact distance (M,) and
-    watched particle (M,; -1 for none or a wall).
+    smallest gap), or with `closest` the one of largest max(I4, 1 − I1): a touching wall
+    then outranks a distant neighbour on a slow collision course, and the choice does not
+    jump when an urgency leaves zero. Writes frame (M, 2), its invariants (M, 4), contact
+    distance (M,) and watched particle (M,; -1 for none or a wall).
 
     features: (N, 4G); directions: (N, G, 2); neighbours: (N, G); wall_features: (M, 4) or
     (0, 4); wall_directions: (M, 2)."""
@@ -267,7 +269,10 @@ def typed_observation(features, directions, neighbours, radii, group, wall_featu
         for b in range(blocks):
             urgency = wall_features[i, 3] if b == n_groups else features[i, 4 * b + 3]
             gap = wall_features[i, 0] if b == n_groups else features[i, 4 * b]
-            score = 2.0 + urgency if urgency > 0.0 else 1.0 - gap
+            if closest:
+                score = max(urgency, 1.0 - gap)
+            else:
+                score = 2.0 + urgency if urgency > 0.0 else 1.0 - gap
             if score > best:
                 best, pick = score, b
         if pick == n_groups:

@@ -339,7 +339,7 @@ class DrivingWorld:
             self.sensed.features, self.sensed.direction, self.sensed.neighbour, p.radius,
             p.group, walls.features if walls else np.zeros((0, 4)),
             walls.direction if walls else np.zeros((0, 2)), self._onehot, out, frame,
-            invariants, contact, watched)
+            invariants, contact, watched, c.frame_rule == "closest")
         self._watch(invariants, frame, contact, watched)
         return out
 

@@ -153,3 +153,19 @@ def test_observe_drive_adds_the_mismatch_in_the_watched_frame():
     np.testing.assert_allclose(drive, [[0.0, 0.25], [-0.25, 0.0]], atol=1e-12)
     world.positions = [[5.0, 5.0], [15.0, 5.0]]  # out of sensing range: no frame, zeros
     np.testing.assert_array_equal(world.observe()[:, -2:], 0.0)
+
+
+def test_frame_rule_closest_prefers_a_touching_wall_to_a_distant_slow_threat():
+    from autoparticles.driving.scene import Geometry, ParticleType, Scene
+
+    walkers = ParticleType(name="walker", count=2, radius=0.5, heading="east",
+                           positions=((5.0, 0.5), (9.0, 0.5)))
+    scene = Scene("wall", Geometry(size=(20.0, 10.0), periodic=(True, False)), (walkers,), "test")
+    frames = {}
+    for rule in ("urgent", "closest"):
+        world = DrivingWorld(DrivingConfig(frame_rule=rule).for_scene(scene), seed=0)
+        world.velocities = [[0.0, 0.0], [-0.05, 0.0]]  # 1 closes in on 0, who rests on the floor
+        world.observe()
+        frames[rule] = world.percept().state.direction[0]
+    np.testing.assert_allclose(frames["urgent"], [1.0, 0.0], atol=1e-12)   # the walker 4 off
+    np.testing.assert_allclose(frames["closest"], [0.0, -1.0], atol=1e-12)  # the floor
