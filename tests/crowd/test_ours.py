@@ -38,6 +38,17 @@ def test_same_bottleneck_walked_by_ttc_and_jupedsim_through_pedpy():
     assert max(last.values()) < ours.frames - 1 or len(last) == 30
 
 
+def test_the_shipped_model_walks_in_the_world_it_was_trained_for():
+    from autoparticles.crowd.ours import SHIPPED_MODEL
+    from autoparticles.driving.agent import trained_settings
+
+    assert trained_settings(SHIPPED_MODEL).get("observe_drive") is True  # from its NAME.json
+    scene = bottleneck(1.2, agents=20, duration=40.0)
+    metrics = compute_metrics(run_scene(scene, "learned", 0), scene)
+    assert metrics["evacuated"] > 0.5 and metrics["specific_flow"] > 0.3
+    assert metrics["overlaps"]["max_pair_depth"] < 0.05  # the bodies are settled every step
+
+
 def test_periodic_corridor_keeps_its_pedestrians_and_renames_at_the_seam():
     scene = corridor(1.0, length=10.0, duration=8.0)
     trajectory = run_scene(scene, "ttc", 0)
