@@ -9,7 +9,8 @@ speed), so one time unit is 0.373 s. Every setting of the driving world is carri
 these units — dt 0.1 → 0.037 s, relaxation time 1 → 0.37 s (Helbing & Molnár use 0.5 s),
 sensing 5 → 2.5 m, urgency time 2 → 0.75 s, v_max 2 → 2.68 m/s, a_max 2 → 7.2 m/s² — so a
 model trained on `--scenario bottleneck` sees here exactly the invariants it learned on.
-Bodies are hard (`collision = "hard"`): pedestrians cannot pass through each other or walls.
+Bodies are hard (`collision = "hard"`, settled in up to `CONTACT_PASSES` passes a step):
+pedestrians cannot pass through each other or walls.
 """
 
 from pathlib import Path

@@ -69,7 +69,9 @@ class DrivingConfig(Settings):
     course (I4 > 0) before any other, else the smallest gap; "closest": the largest
     max(I4, 1 − I1), so that a wall one touches outranks a neighbour two metres off whose
     urgency is barely above zero (with "urgent" the frame of a body pressed against a wall
-    can flip between the two every step as that urgency comes and goes)."""
+    can flip between the two every step as that urgency comes and goes); the wall block's
+    segment is chosen by the same rule (with "urgent": the one of smallest time to contact,
+    so a far wall one slowly walks towards outranks the wall one touches)."""
     observe_drive: bool = False
     """The invariants observation also carries the drive's mismatch w − v (desired minus
     actual velocity) in the frame of the watched neighbour or wall: ((w − v)·r̂, r̂ × (w − v))

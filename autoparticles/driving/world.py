@@ -274,7 +274,8 @@ class DrivingWorld:
                                            c.tau0)
             self._walls = wall_invariants(self._x, self._v, p.radius, self._segments,
                                           self._size, self._periodic, c.sensing,
-                                          self._v_scale, c.tau0, rows=m)
+                                          self._v_scale, c.tau0, rows=m,
+                                          closest=c.frame_rule == "closest")
         else:
             self.sensed = pair_invariants(self._x, self._v, self._nlist, c.radius, c.sensing,
                                           c.v_max, c.tau0, c.neighbour_rule, c.k_neighbours)

@@ -75,9 +75,9 @@ def _nearest_image(x, i, segments, s, box, near_x, near_y):
 
 @numba.njit(cache=True)
 def _wall_kernel(x, v, radii, segments, box, periodic, n_sensing, sensing, vmax, tau0, out,
-                 chosen, direction):
+                 chosen, direction, closest):
     for i in range(n_sensing):
-        pick, pick_tau, pick_d = -1, np.inf, np.inf
+        pick, pick_tau, pick_d, pick_score = -1, np.inf, np.inf, -1.0
         near_x, near_y = _near_edges(x, i, box, periodic, sensing)
         for s in range(segments.shape[0]):
             if not (near_x or near_y) and _out_of_reach(x, i, segments, s, sensing):
@@ -87,7 +87,11 @@ def _wall_kernel(x, v, radii, segments, box, periodic, n_sensing, sensing, vmax,
             if dist >= sensing or dist == 0.0:
                 continue
             tau = _wall_time(rx, ry, -v[i, 0], -v[i, 1], dist, radii[i], end)
-            if tau < pick_tau or (tau == pick_tau and dist < pick_d):
+            if closest:  # the larger of urgency and nearness, as `frame_rule = "closest"`
+                score = max(np.exp(-tau / tau0), 1.0 - max(dist - radii[i], 0.0) / sensing)
+                if score > pick_score:
+                    pick, pick_tau, pick_d, pick_score = s, tau, dist, score
+            elif tau < pick_tau or (tau == pick_tau and dist < pick_d):
                 pick, pick_tau, pick_d = s, tau, dist
         chosen[i] = pick
         if pick < 0:
@@ -131,10 +135,12 @@ def as_segments(segments) -> np.ndarray:
 
 def wall_invariants(positions, velocities, radii, segments, box, periodic=(False, False),
                     sensing: float = 5.0, v_max: float = 2.0, tau0: float = 2.0,
-                    rows: int | None = None) -> WallObservation:
-    """Invariants of every disk's most urgent wall. positions, velocities: (N, 2); radii:
-    (N,); segments: (S, 4); box: (2,) world size; periodic: per axis; rows: only the first
-    `rows` disks (the moving ones) are computed."""
+                    rows: int | None = None, closest: bool = False) -> WallObservation:
+    """Invariants of every disk's most urgent wall (smallest time to contact, then nearest),
+    or with `closest` the wall of largest max(urgency, 1 − gap), so that a wall one touches
+    is not passed over for a far one on a slow collision course. positions, velocities:
+    (N, 2); radii: (N,); segments: (S, 4); box: (2,) world size; periodic: per axis; rows:
+    only the first `rows` disks (the moving ones) are computed."""
     x = np.ascontiguousarray(positions, dtype=np.float64)
     v = np.ascontiguousarray(velocities, dtype=np.float64)
     n = len(x) if rows is None else rows
@@ -143,7 +149,7 @@ def wall_invariants(positions, velocities, radii, segments, box, periodic=(False
     direction = np.empty((n, 2))
     _wall_kernel(x, v, np.ascontiguousarray(radii, dtype=np.float64), as_segments(segments),
                  np.asarray(box, dtype=np.float64), np.asarray(periodic, dtype=np.bool_), n,
-                 sensing, v_max, tau0, out, chosen, direction)
+                 sensing, v_max, tau0, out, chosen, direction, closest)
     return WallObservation(out, chosen, direction)
 
 

@@ -77,6 +77,17 @@ def test_wall_invariants_of_one_wall_by_hand():
     np.testing.assert_allclose(obs.features[2, 0], (np.hypot(1.0, 1.5) - 0.5) / 3)
 
 
+def test_the_closest_rule_keeps_a_touched_wall_over_a_far_one_walked_towards():
+    x, v = np.array([[2.0, 0.5]]), np.array([[0.0, 0.0]])
+    v[0, 0] = 0.05  # slowly along the floor towards the wall x = 4.5
+    walls = np.array([[0.0, 0.0, 5.0, 0.0], [4.5, 0.0, 4.5, 5.0]])
+    urgent = wall_invariants(x, v, np.full(1, 0.5), walls, (10.0, 10.0), sensing=3.0)
+    closest = wall_invariants(x, v, np.full(1, 0.5), walls, (10.0, 10.0), sensing=3.0,
+                              closest=True)
+    assert urgent.wall[0] == 1 and closest.wall[0] == 0  # the floor it rests on
+    np.testing.assert_allclose(closest.features[0], [0.0, 0.0, -0.0125, 0.0], atol=1e-12)
+
+
 def mixed_scene(walls: bool, size=(60.0, 60.0), **settings) -> DrivingConfig:
     segments = ((25.0, 25.0, 35.0, 28.0), (28.0, 36.0, 33.0, 31.0)) if walls else ()
     types = (ParticleType(name="car", count=12, radius=0.5, heading="random",
