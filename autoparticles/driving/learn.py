@@ -78,9 +78,12 @@ def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = 
 
     if settings.imitate and settings.imitate not in POLICIES:
         raise ValueError(f"imitate must be one of {sorted(POLICIES)}, got {settings.imitate!r}")
+    mirror = config.mirror_columns() if settings.mirror else None  # refused before any file
+    if settings.mirror and settings.algo != "ppo":
+        raise ValueError("mirror needs algo 'ppo'")
     out = claim_folder(out, {"config": config, "train": settings}, free=("steps",))
     venv = ParticleVecEnv(config, seed=settings.seed)
     return train_model(settings, venv, out, RolloutTracker(config, venv.num_envs), progress,
                        lambda: demonstrations(config, settings.imitate, settings.imitate_steps,
                                               settings.seed),
-                       config.mirror_columns() if settings.mirror else None)
+                       mirror)

@@ -167,3 +167,12 @@ def test_a_model_names_the_settings_it_was_trained_with(tmp_path):
     (shipped / "walker.zip").write_bytes(b"")  # a shipped model: NAME.json holds its config
     (shipped / "walker.json").write_text('{"command": "...", "config": {"action_prior": "ttc"}}')
     assert trained_settings(shipped / "walker.zip") == {"action_prior": "ttc"}
+
+
+def test_mirror_is_refused_before_any_file_where_no_reflection_is_defined(tmp_path):
+    raw = dataclasses.replace(SMALL, observation="raw")
+    with pytest.raises(settings.ConfigError, match="reflection is defined for the invariants"):
+        train(raw, TrainSettings(mirror=True), tmp_path / "run", progress=False)
+    with pytest.raises(ValueError, match="mirror needs algo 'ppo'"):
+        train(SMALL, TrainSettings(mirror=True, algo="sac"), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()
