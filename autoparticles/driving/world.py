@@ -21,9 +21,9 @@ from autoparticles.invariants.space import displacement
 from autoparticles.invariants.walls import as_segments, push_out_of_walls, wall_invariants
 
 CONTACT_MODES = {"ghost": 0, "elastic": 1, "hard": 2}
+"""`collision` -> the contact mode of the collisions kernel ("respawn" counts like ghost)."""
 SETTLED = 0.01
 """Overlap, over the radius, below which hard contacts count as resolved (`contact_passes`)."""
-"""`collision` -> the contact mode of the collisions kernel ("respawn" counts like ghost)."""
 OVERSPEED = 1.05
 """A particle overspeeds while its forward speed v·ê exceeds this multiple of v0."""
 PADDING = 2.0
@@ -329,7 +329,7 @@ class DrivingWorld:
 
     def _typed_features(self) -> np.ndarray:
         """[own group one-hot] + per group and for the wall: I1..I4 and the (cos, sin) of the
-        angle from the frame r̂ (towards the most urgent of them all) to that block's r̂."""
+        angle from the frame r̂ (towards the block `frame_rule` picks) to that block's r̂."""
         m, p = self.n_particles, self.particles
         walls = self._walls if len(self._segments) else None
         c = self.config
