@@ -85,6 +85,13 @@ class TrainSettings(Settings):
     systems that name the observation and action columns a reflection flips."""
 
 
+def check_mirror(settings: TrainSettings, mirror) -> None:
+    """Refuse `settings.mirror` without PPO or without the system's reflection `mirror`."""
+    if settings.mirror and (settings.algo != "ppo" or mirror is None):
+        raise ValueError("mirror needs algo 'ppo' and a system whose reflection is "
+                         "defined for these settings")
+
+
 def make_model(settings: TrainSettings, venv, checkpoint: Path, mirror=None):
     """The model to train: resumed from `checkpoint` when it exists, else a new one.
     mirror: (odd observation columns, odd action columns) of the system's reflection, which
@@ -95,10 +102,8 @@ def make_model(settings: TrainSettings, venv, checkpoint: Path, mirror=None):
     if checkpoint.exists():
         return algo.load(checkpoint, env=venv, device="cpu")
     policy, policy_kwargs = "MlpPolicy", {"net_arch": list(settings.net)}
+    check_mirror(settings, mirror)
     if settings.mirror:
-        if settings.algo != "ppo" or mirror is None:
-            raise ValueError("mirror needs algo 'ppo' and a system whose reflection is "
-                             "defined for these settings")
         from autoparticles.agents.mirror import MirrorPolicy
 
         policy = MirrorPolicy

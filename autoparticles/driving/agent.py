@@ -147,9 +147,8 @@ def load_model_policy(path, config: DrivingConfig) -> Policy:
     from autoparticles.agents.policies import model_policy
     from autoparticles.agents.sb3 import load_trained_model
 
-    defaults = DrivingConfig()
     for name, value in trained_settings(path).items():
-        if value != getattr(config, name, getattr(defaults, name)):
+        if value != getattr(config, name):
             shown = str(value).lower() if isinstance(value, bool) else value
             raise ValueError(f"{path} was trained with {name} = {value!r}; run it with "
                              f"--set {name}={shown}")

@@ -195,13 +195,22 @@ class DrivingConfig(Settings):
     def obs_dim(self) -> int:
         if self.observation == "raw":
             return 4 * (1 + RAW_NEIGHBOURS)
+        return self.invariant_width + self.drive_columns + (2 if self.action == "vehicle" else 0)
+
+    @property
+    def blocks(self) -> int:
+        """Blocks of six columns in a typed scene's observation: one per group, one for the
+        wall (0 for a one-type torus scene)."""
         scene = self.scene
-        if scene.typed:
-            blocks = len(scene.groups) + bool(scene.geometry.segments)
-            width = len(self.type_columns(scene)) + 6 * blocks
-        else:
-            width = len(self.invariant_columns)
-        return width + self.drive_columns + (2 if self.action == "vehicle" else 0)
+        return len(scene.groups) + bool(scene.geometry.segments) if scene.typed else 0
+
+    @property
+    def invariant_width(self) -> int:
+        """Columns before the drive mismatch: a typed scene's one-hot and blocks, or the kept
+        invariants of a one-type scene."""
+        if self.scene.typed:
+            return len(self.type_columns(self.scene)) + 6 * self.blocks
+        return len(self.invariant_columns)
 
     def mirror_columns(self) -> tuple[list[int], list[int]]:
         """(observation columns, action columns) that a reflection of the world negates: the
@@ -210,18 +219,13 @@ class DrivingConfig(Settings):
         steering. Raw coordinates have no such columns: refused."""
         if self.observation == "raw":
             raise ConfigError("a reflection is defined for the invariants observation, not 'raw'")
-        scene = self.scene
-        if scene.typed:
-            start = len(self.type_columns(scene))
-            blocks = len(scene.groups) + bool(scene.geometry.segments)
-            odd = [start + 6 * b + c for b in range(blocks) for c in (2, 5)]
-            width = start + 6 * blocks
+        if self.scene.typed:
+            start = len(self.type_columns(self.scene))
+            odd = [start + 6 * b + c for b in range(self.blocks) for c in (2, 5)]
         else:
-            columns = self.invariant_columns
-            odd = [k for k, column in enumerate(columns) if column % 4 == 2]
-            width = len(columns)
+            odd = [k for k, column in enumerate(self.invariant_columns) if column % 4 == 2]
         if self.observe_drive:
-            odd.append(width + 1)
+            odd.append(self.invariant_width + 1)
         if self.action == "vehicle":
             odd.append(self.obs_dim - 1)
         return odd, [1]

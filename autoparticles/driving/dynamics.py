@@ -7,6 +7,7 @@ All take plain arrays: x, v, headings (N, 2); box (2,) edges.
 import numba
 import numpy as np
 
+from autoparticles.invariants.pair import closeness
 from autoparticles.invariants.space import minimum_image
 
 
@@ -122,9 +123,7 @@ def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, mo
             dist = np.sqrt(d2)
             nx, ny = rx / dist, ry / dist
             if j >= n_moving:
-                x[i, 0] -= nx * (contact - dist)
-                x[i, 1] -= ny * (contact - dist)
-                wrap(x, i, box)
+                _push_apart(x, i, j, nx, ny, contact - dist, 1.0, False, box)
                 into = v[i, 0] * nx + v[i, 1] * ny
                 if into > 0.0:
                     v[i, 0] -= into * nx
@@ -138,14 +137,22 @@ def collisions(x, v, box, indptr, indices, radii, n_moving, groups, previous, mo
                 v[j, 0] -= share * closing * nx
                 v[j, 1] -= share * closing * ny
             if mode == 2:
-                half = 0.5 * (contact - dist)
-                x[i, 0] -= half * nx
-                x[i, 1] -= half * ny
-                x[j, 0] += half * nx
-                x[j, 1] += half * ny
-                wrap(x, i, box)
-                wrap(x, j, box)
+                _push_apart(x, i, j, nx, ny, contact - dist, 0.5, True, box)
     return np.sort(keys[:m])
+
+
+@numba.njit(cache=True, inline="always")
+def _push_apart(x, i, j, nx, ny, overlap, share, both, box):
+    """Move row i back along the unit (nx, ny) from i to j by share · overlap and, when
+    `both`, row j forward by as much; each moved row wrapped into the box."""
+    step = share * overlap
+    x[i, 0] -= step * nx
+    x[i, 1] -= step * ny
+    wrap(x, i, box)
+    if both:
+        x[j, 0] += step * nx
+        x[j, 1] += step * ny
+        wrap(x, j, box)
 
 
 @numba.njit(cache=True)
@@ -168,15 +175,9 @@ def separate(x, box, indptr, indices, radii, n_moving):
                 continue
             dist = np.sqrt(d2)
             deepest = max(deepest, (contact - dist) / min(radii[i], radii[j]))
-            nx, ny = rx / dist, ry / dist
-            share = 1.0 if j >= n_moving else 0.5
-            x[i, 0] -= share * (contact - dist) * nx
-            x[i, 1] -= share * (contact - dist) * ny
-            wrap(x, i, box)
-            if j < n_moving:
-                x[j, 0] += share * (contact - dist) * nx
-                x[j, 1] += share * (contact - dist) * ny
-                wrap(x, j, box)
+            moving = j < n_moving
+            _push_apart(x, i, j, rx / dist, ry / dist, contact - dist, 0.5 if moving else 1.0,
+                        moving, box)
     return deepest
 
 
@@ -270,7 +271,7 @@ def typed_observation(features, directions, neighbours, radii, group, wall_featu
             urgency = wall_features[i, 3] if b == n_groups else features[i, 4 * b + 3]
             gap = wall_features[i, 0] if b == n_groups else features[i, 4 * b]
             if closest:
-                score = max(urgency, 1.0 - gap)
+                score = closeness(gap, urgency)
             else:
                 score = 2.0 + urgency if urgency > 0.0 else 1.0 - gap
             if score > best:

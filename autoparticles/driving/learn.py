@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autoparticles.agents.sb3 import TrainSettings, load_progress, train_model
+from autoparticles.agents.sb3 import TrainSettings, check_mirror, load_progress, train_model
 from autoparticles.config import claim_folder
 from autoparticles.driving.analysis import EpisodeMetrics, ballistic_rate
 from autoparticles.driving.config import DrivingConfig
@@ -79,8 +79,7 @@ def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = 
     if settings.imitate and settings.imitate not in POLICIES:
         raise ValueError(f"imitate must be one of {sorted(POLICIES)}, got {settings.imitate!r}")
     mirror = config.mirror_columns() if settings.mirror else None  # refused before any file
-    if settings.mirror and settings.algo != "ppo":
-        raise ValueError("mirror needs algo 'ppo'")
+    check_mirror(settings, mirror)
     out = claim_folder(out, {"config": config, "train": settings}, free=("steps",))
     venv = ParticleVecEnv(config, seed=settings.seed)
     return train_model(settings, venv, out, RolloutTracker(config, venv.num_envs), progress,

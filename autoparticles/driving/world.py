@@ -333,7 +333,7 @@ class DrivingWorld:
         m, p = self.n_particles, self.particles
         walls = self._walls if len(self._segments) else None
         c = self.config
-        out = np.empty((m, c.obs_dim - c.drive_columns - (2 if c.action == "vehicle" else 0)))
+        out = np.empty((m, c.invariant_width))
         frame, invariants = np.empty((m, 2)), np.empty((m, 4))
         contact, watched = np.empty(m), np.empty(m, dtype=np.int64)
         dynamics.typed_observation(

@@ -64,6 +64,13 @@ def write_features(out, row, col, rx, ry, ux, uy, dist, tau, contact, sensing, v
     out[row, col + 3] = np.exp(-tau / tau0) if np.isfinite(tau) else 0.0
 
 
+@numba.njit(cache=True, inline="always")
+def closeness(gap, urgency):
+    """The rank of a watched block or wall under `frame_rule = "closest"`: the larger of its
+    urgency I4 and 1 − its gap I1 (both normalised as in `write_features`)."""
+    return max(urgency, 1.0 - gap)
+
+
 @numba.njit(cache=True)
 def _pair_kernel(x, v, box, indptr, indices, radius, sensing, vmax, tau0, rule, k,
                     out, chosen, direction):

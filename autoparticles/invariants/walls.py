@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from autoparticles.invariants.pair import ttc_scalar, write_features
+from autoparticles.invariants.pair import closeness, ttc_scalar, write_features
 from autoparticles.invariants.rules import NO_NEIGHBOUR
 
 
@@ -88,7 +88,7 @@ def _wall_kernel(x, v, radii, segments, box, periodic, n_sensing, sensing, vmax,
                 continue
             tau = _wall_time(rx, ry, -v[i, 0], -v[i, 1], dist, radii[i], end)
             if closest:  # the larger of urgency and nearness, as `frame_rule = "closest"`
-                score = max(np.exp(-tau / tau0), 1.0 - max(dist - radii[i], 0.0) / sensing)
+                score = closeness(max(dist - radii[i], 0.0) / sensing, np.exp(-tau / tau0))
                 if score > pick_score:
                     pick, pick_tau, pick_d, pick_score = s, tau, dist, score
             elif tau < pick_tau or (tau == pick_tau and dist < pick_d):
