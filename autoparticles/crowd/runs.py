@@ -50,6 +50,9 @@ def producer(name: str) -> Producer:
     if name.endswith(".zip"):
         if not Path(name).exists():
             raise ValueError(f"--policy {name}: no such model file")
+        from autoparticles.driving.agent import trained_settings
+
+        trained_settings(name)  # a broken config beside the model: refused before any run
         return _ours(name)
     if name not in PRODUCERS:
         raise ValueError(f"unknown --policy {name!r} (known: {', '.join(PRODUCERS)})")

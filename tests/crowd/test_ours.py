@@ -60,6 +60,10 @@ def test_periodic_corridor_keeps_its_pedestrians_and_renames_at_the_seam():
     assert metrics["speed"] > 0.5
 
 
-def test_a_missing_model_file_is_one_line():
+def test_a_missing_model_file_is_one_line(tmp_path):
     with pytest.raises(ValueError, match="no such model file"):
         producer("nowhere/model.zip")
+    (tmp_path / "walker.zip").write_bytes(b"")
+    (tmp_path / "walker.json").write_text('{"config": {"observe_dr')  # truncated
+    with pytest.raises(ValueError, match="walker.json .* is not a JSON object of settings"):
+        producer(str(tmp_path / "walker.zip"))
