@@ -32,16 +32,20 @@ class NormalEquations:
         theta_s = np.linalg.solve(a_s + ridge * self.rows * np.eye(len(scale)), self.b / scale)
         return theta_s / scale
 
-    def solve_psd(self, ridge: float, scales: list, iterations: int = 3000) -> np.ndarray:
+    def solve_psd(self, ridge: float, scales: list, quadratic: int | None = None,
+                  iterations: int = 3000) -> np.ndarray:
         """Ridge solution in which each block's (c, triu C) keeps C positive semidefinite
         (FISTA with projection onto the PSD cone). scales: per block, the (F,) standard
-        deviations of its features; the problem is solved in units where every feature is
-        dimensionless and C's off-diagonal entries carry √2, so that clipping eigenvalues at
-        0 is the Euclidean projection."""
+        deviations of its features; quadratic: C couples the first this many features (None:
+        all F); the problem is solved in units where every feature is dimensionless and C's
+        off-diagonal entries carry √2, so that clipping eigenvalues at 0 is the Euclidean
+        projection."""
         f = len(scales[0])
-        tri = np.triu_indices(f)
+        q = f if quadratic is None else quadratic
+        tri = np.triu_indices(q)
         root2 = np.where(tri[0] == tri[1], 1.0, np.sqrt(2))
-        s = np.concatenate([np.concatenate([sc, np.outer(sc, sc)[tri] * root2]) for sc in scales])
+        s = np.concatenate([np.concatenate([sc, np.outer(sc[:q], sc[:q])[tri] * root2])
+                            for sc in scales])
         a = self.a / np.outer(s, s) + ridge * self.rows * np.eye(len(s))
         b = self.b / s
         step = 1.0 / np.linalg.eigvalsh(a)[-1]
@@ -51,7 +55,7 @@ class NormalEquations:
             out = u.copy()
             for k in range(len(scales)):
                 block = slice(k * per + f, (k + 1) * per)
-                m = np.zeros((f, f))
+                m = np.zeros((q, q))
                 m[tri] = out[block] / root2
                 w, v = np.linalg.eigh(m + np.triu(m, 1).T)
                 out[block] = ((v * np.maximum(w, 0.0)) @ v.T)[tri] * root2

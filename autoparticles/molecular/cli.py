@@ -245,7 +245,7 @@ def add_commands(sub) -> None:
                    writes=True)
     fit.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
     add_flags(fit, FitSettings, "basis", "cutoff", "invariants", "ridge", "mode", "order",
-              "convex", "from_positions", "frame_stride")
+              "convex", "from_positions", "frame_stride", "molecule_weight", "angular_terms")
     add_config_options(fit, "FitSettings")
     fit.add_argument("--out", default="runs/water-fit/model.npz",
                      help="model file (its settings go beside it: NAME.settings.json)")

@@ -98,6 +98,19 @@ class FitSettings(Settings):
     order: int = setting(2, one_of(1, 2), "2: quadratic losses; 1: linear only (pair potentials)")
     convex: bool = setting(True, None, "keep each species' quadratic part positive semidefinite "
                            "(the total loss is bounded below)")
+    angular_terms: str = setting("quadratic", one_of("quadratic", "linear"),
+                                 "with angular invariants, quadratic: they enter the quadratic "
+                                 "part like the radial ones; linear: only the loss's linear "
+                                 "part (a three-body potential)")
+    molecule_weight: float = setting(0.0, non_negative, "weight of the molecules' net forces "
+                                     "and torques (about their O) as extra fitted rows, beside "
+                                     "the atoms' forces (weight 1); 0: atoms only")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.molecule_weight and self.mode != "conservative":
+            raise ConfigError("molecule_weight needs mode = conservative (an agent-mode fit "
+                              "is one problem per species; a molecule mixes both)")
 
 
 AUTO_MTS = 4

@@ -24,6 +24,7 @@ from autoparticles.agents.lstsq import NormalEquations
 from autoparticles.config import as_dict
 from autoparticles.invariants.angular import AngularBasis, AngularInvariants
 from autoparticles.invariants.radial import RadialBasis, RadialInvariants
+from autoparticles.invariants.space import displacement
 from autoparticles.molecular.agent import WaterModel, atom_invariants, basis_neighbour_list
 from autoparticles.molecular.config import FitSettings, species_indices
 from autoparticles.molecular.reference.dataset import ReferenceData
@@ -178,25 +179,53 @@ def _frame_invariants(basis, angular, positions, species, nlist):
     return atom_invariants(positions, species, nlist, basis, angular)
 
 
-def _design_blocks(inv, species, centres, mode, order):
+def kept_parameters(n_features: int, order: int, quadratic: int) -> np.ndarray:
+    """Indices, in one species' (c, triu C) parameters, of those fitted: order 1 keeps c;
+    order 2 keeps c and the entries of C between the first `quadratic` features."""
+    if order == 1:
+        return np.arange(n_features)
+    a, b = np.triu_indices(n_features)
+    return np.concatenate([np.arange(n_features), n_features + np.flatnonzero(b < quadratic)])
+
+
+def _design_blocks(inv, species, centres, mode, keep):
     """{key: (atom mask, X)} of one frame's (radial, angular, values) invariants: one joint
     block (conservative) or one per species (agent: an atom's force depends only on its own
-    species' parameters). order=1 keeps the linear parameters only."""
+    species' parameters); keep: the fitted parameters of a species (kept_parameters)."""
     radial, angular, values = inv
     x = force_design(radial, centres, mode == "agent", angular)
     p = x.shape[1] // 2
-    f = values.shape[1]
-    keep = np.arange(p) if order == 2 else np.arange(f)
     if mode != "agent":
         return {"joint": (slice(None), x[:, np.concatenate([keep, p + keep])])}
     return {s: (species == s, x[np.repeat(species == s, 3)][:, s * p + keep]) for s in range(2)}
 
 
-def _expand(theta: np.ndarray, n_features: int, order: int) -> np.ndarray:
-    """Full (c, triu C) parameters of one species from the fitted ones."""
-    if order == 2:
-        return theta
-    return np.concatenate([theta, np.zeros(parameter_count(n_features) - n_features)])
+def molecule_rows(positions: np.ndarray, species: np.ndarray, box) -> np.ndarray:
+    """(6M, 3N) map from the atoms' force components to the M molecules' net forces (rows
+    3m..3m+2) and torques about their O (rows 3M + 3m..): each H belongs to its nearest O."""
+    oxygens = np.flatnonzero(species == 0)
+    hydrogens = np.flatnonzero(species == 1)
+    arm = displacement(positions[oxygens][None, :, :], positions[hydrogens][:, None, :], box)
+    owner = np.argmin(np.linalg.norm(arm, axis=2), axis=1)
+    arm = arm[np.arange(len(hydrogens)), owner]
+    m = len(oxygens)
+    rows = np.zeros((6 * m, 3 * len(species)))
+    for d in range(3):
+        rows[3 * np.arange(m) + d, 3 * oxygens + d] = 1.0
+        rows[3 * owner + d, 3 * hydrogens + d] = 1.0
+    torque = 3 * m + 3 * owner
+    for d in range(3):   # τ_d = r_{d+1} F_{d+2} - r_{d+2} F_{d+1}
+        e, f = (d + 1) % 3, (d + 2) % 3
+        rows[torque + d, 3 * hydrogens + f] = arm[:, e]
+        rows[torque + d, 3 * hydrogens + e] = -arm[:, f]
+    return rows
+
+
+def _expand(theta: np.ndarray, n_features: int, keep: np.ndarray) -> np.ndarray:
+    """Full (c, triu C) parameters of one species from the fitted ones (the rest are 0)."""
+    full = np.zeros(parameter_count(n_features))
+    full[keep] = theta
+    return full
 
 
 def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
@@ -225,13 +254,21 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
     bounds = np.array([[train_phi[train_species == s].min(axis=0),
                         train_phi[train_species == s].max(axis=0)] for s in range(2)])
     systems = {part: {} for part in phis}
+    f = train_phi.shape[1]
+    quadratic = f if settings.angular_terms == "quadratic" else phis["train"][0][0].values.shape[1]
+    keep = kept_parameters(f, settings.order, quadratic)
     bar = tqdm(total=sum(len(v) for v in phis.values()), disable=not progress, unit="frame",
                desc="fitting frames")
     for part, invs in phis.items():
         for k, inv in zip(frames[part], invs):
             for key, (rows, x) in _design_blocks(inv, species, centres, settings.mode,
-                                                         settings.order).items():
-                systems[part].setdefault(key, NormalEquations()).add(x, targets[k][rows].ravel())
+                                                 keep).items():
+                y = targets[k][rows].ravel()
+                if settings.molecule_weight:
+                    # (conservative mode only, where rows is every atom)
+                    w = settings.molecule_weight * molecule_rows(data.positions[k], species, data.box)
+                    x, y = np.vstack([x, w @ x]), np.concatenate([y, w @ y])
+                systems[part].setdefault(key, NormalEquations()).add(x, y)
             bar.update()
     bar.close()
     grid = RIDGE_GRID if settings.ridge is None else (settings.ridge,)
@@ -240,7 +277,7 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
     def solve(key, eq, lam):
         if not settings.convex or settings.order == 1:
             return eq.solve(lam)
-        return eq.solve_psd(lam, scales if key == "joint" else [scales[key]])
+        return eq.solve_psd(lam, scales if key == "joint" else [scales[key]], quadratic)
 
     scan = {lam: sum(systems["validation"][key].rmse(solve(key, systems["train"][key], lam)) ** 2
                      for key in systems["train"]) for lam in grid}
@@ -250,8 +287,7 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
     if "joint" in thetas:
         half = len(thetas["joint"]) // 2
         thetas = {0: thetas["joint"][:half], 1: thetas["joint"][half:]}
-    f = train_phi.shape[1]
-    losses = tuple(QuadraticLoss.from_parameters(_expand(thetas[s], f, settings.order), centres[s])
+    losses = tuple(QuadraticLoss.from_parameters(_expand(thetas[s], f, keep), centres[s])
                    for s in range(2))
     model = WaterModel(basis, losses, settings.mode, bounds,
                        {"ridge": ridge, "fit": as_dict(settings),
