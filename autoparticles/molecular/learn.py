@@ -264,10 +264,10 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
             for key, (rows, x) in _design_blocks(inv, species, centres, settings.mode,
                                                  keep).items():
                 y = targets[k][rows].ravel()
-                if settings.molecule_weight and part == "train":
+                if settings.molecule_rows_weight and part == "train":
                     # (conservative mode only, where rows is every atom; λ is chosen on the
                     # validation frames' atom forces alone)
-                    w = settings.molecule_weight * molecule_rows(data.positions[k], species, data.box)
+                    w = settings.molecule_rows_weight * molecule_rows(data.positions[k], species, data.box)
                     x, y = np.vstack([x, w @ x]), np.concatenate([y, w @ y])
                 systems[part].setdefault(key, NormalEquations()).add(x, y)
             bar.update()

@@ -22,8 +22,10 @@ def test_the_default_settings_are_the_shipped_models_and_are_checked():
     shipped = load_model().metadata["fit"]
     defaults = FitSettings()
     assert (defaults.basis, defaults.convex) == ("gaussian", True)
-    assert {k: shipped[k] for k in ("basis", "convex", "order", "cutoff")} == \
-        {k: getattr(defaults, k) for k in ("basis", "convex", "order", "cutoff")}
+    keys = ("basis", "convex", "order", "cutoff", "invariants", "molecule_weight")
+    assert {k: shipped[k] for k in keys} == {k: getattr(defaults, k) for k in keys}
+    assert defaults.molecule_rows_weight == 2.0
+    assert FitSettings(mode="agent").molecule_rows_weight == 0.0
     for bad in ({"order": 3}, {"basis": "cubic"}, {"frame_stride": 0}, {"mode": "greedy"}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             FitSettings(**bad)
@@ -71,7 +73,8 @@ def test_weighting_the_molecules_fits_their_forces_better():
             net += moved @ moved
         return atom, net
 
-    plain = errors(fit_model(small, FitSettings(ridge=1e-4, frame_stride=4), progress=False)[0])
+    plain = errors(fit_model(small, FitSettings(ridge=1e-4, frame_stride=4, molecule_weight=0),
+                             progress=False)[0])
     weighted = errors(fit_model(small, FitSettings(ridge=1e-4, frame_stride=4, molecule_weight=5),
                                 progress=False)[0])
     assert weighted[1] < 0.8 * plain[1] and weighted[0] > plain[0]
