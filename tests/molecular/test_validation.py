@@ -12,4 +12,4 @@ def test_failing_validation_rows_are_explained():
                            "learned": 0.971, "tolerance": "±0.01", "passed": True}])
     text = print_table(table)
     assert "1/2 rows pass; failing: g_OO 1st max height 2.95 vs 2.54" in text
-    assert "known limitation" in text and "over-structured" in text
+    assert "What is known" in text and "over-structured" in text and "water ensemble" in text
