@@ -156,7 +156,32 @@ def load_model_policy(path, config: DrivingConfig) -> Policy:
     hint = (f"observation={config.observation!r}, neighbour_rule={config.neighbour_rule!r}, "
             f"action={config.action!r}")
     act = model_policy(load_trained_model(path, config.obs_dim, hint))
+    if config.mirror_alone:
+        return mirrored_when_alone(act, config)
     return lambda percept: act(percept.observation)
+
+
+def mirrored_when_alone(act, config: DrivingConfig) -> Policy:
+    """The policy observation -> actions `act`, with each particle that is alone
+    (`Percept.alone`) given the mean of act(o) and R_a act(R_o o), R the reflection's signs
+    (`DrivingConfig.mirror_columns`)."""
+    odd, odd_actions = config.mirror_columns()
+    flip = np.ones(config.obs_dim)
+    flip[odd] = -1.0
+    flip_actions = np.ones(2)
+    flip_actions[odd_actions] = -1.0
+
+    def policy(percept):
+        actions = act(percept.observation)
+        alone = percept.alone
+        if alone is None or not alone.any():
+            return actions
+        actions = np.array(actions, dtype=np.float64)
+        mirrored = act(percept.observation[alone] * flip) * flip_actions
+        actions[alone] = 0.5 * (actions[alone] + mirrored)
+        return actions
+
+    return policy
 
 
 def resolve_policy(name_or_path, config: DrivingConfig) -> Policy:

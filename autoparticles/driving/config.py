@@ -72,6 +72,12 @@ class DrivingConfig(Settings):
     can flip between the two every step as that urgency comes and goes); the wall block's
     segment is chosen by the same rule (with "urgent": the one of smallest time to contact,
     so a far wall one slowly walks towards outranks the wall one touches)."""
+    mirror_alone: bool = False
+    """A trained model's action for a particle with no other particle in sensing range (walls
+    do not count) is the mean of its action and of the mirror image of its action on the
+    mirrored observation (`mirror_columns`): a policy that learned to pass others on one side
+    keeps that in a crowd but walks without a side preference when alone (the crowd world
+    sets it: such a policy pushed a lone pedestrian along a wall into a corner)."""
     observe_drive: bool = False
     """The invariants observation also carries the drive's mismatch w − v (desired minus
     actual velocity) in the frame of the watched neighbour or wall: ((w − v)·r̂, r̂ × (w − v))

@@ -68,6 +68,8 @@ class Percept:
     a_max: np.ndarray
     v_scale: float
     particles: "Particles | None" = None
+    alone: np.ndarray | None = None
+    """(M,) True where no other particle is within sensing range (walls do not count)."""
 
 
 class Particles:
@@ -350,8 +352,10 @@ class DrivingWorld:
             self.observe()
         state = WorldState(self._x, self._v, self._e, self._frame)
         v_scale = self._v_scale if self.scene.typed else self.config.v_max
+        neighbours = self.sensed.neighbour.reshape(len(self.sensed.neighbour), -1)
+        alone = np.all(neighbours[:self.n_particles] < 0, axis=1)
         return Percept(self.config, self._observation, self._invariants, self._bearing, state,
-                       self._contact, self.particles.a_max, v_scale, self.particles)
+                       self._contact, self.particles.a_max, v_scale, self.particles, alone)
 
     # ------------------------------------------------------------------ step
     def _collide(self, counts, mode: int, pair_counts, depth) -> np.ndarray:

@@ -68,3 +68,34 @@ def test_a_reflected_world_moves_as_the_mirror_image_only_under_a_mirror_policy(
     Run(other, lambda p: act(p.observation)).run(30)
     want = (world.positions - 30.0) @ reflection.T + 30.0
     assert np.allclose(other.positions, want, atol=1e-6) == mirror
+
+
+def test_a_particle_alone_walks_mirror_symmetrically_and_one_in_company_as_trained():
+    """mirrored_when_alone: alone, π̄(o) = ½(π(o) + R π(R o)), so π̄(R o) = R π̄(o); with a
+    neighbour in range, π itself. Percept.alone follows the sensing range."""
+    from types import SimpleNamespace
+
+    from autoparticles.driving.agent import mirrored_when_alone
+
+    config = mixed_scene(True, observe_drive=True, mirror_alone=True)
+    odd, odd_actions = config.mirror_columns()
+    weights = np.random.default_rng(1).normal(size=(config.obs_dim, 2))
+    act = lambda obs: np.tanh(obs @ weights)  # a chiral policy
+    policy = mirrored_when_alone(act, config)
+    obs = np.random.default_rng(2).uniform(-1, 1, (6, config.obs_dim))
+    flipped = obs.copy()
+    flipped[:, odd] *= -1
+    alone = np.array([True, False, True, False, True, True])
+    out = policy(SimpleNamespace(observation=obs, alone=alone))
+    out_flipped = policy(SimpleNamespace(observation=flipped, alone=alone))
+    out_flipped[:, odd_actions] *= -1
+    np.testing.assert_allclose(out[~alone], act(obs)[~alone])
+    np.testing.assert_allclose(out_flipped[alone], out[alone])
+    assert np.abs(out_flipped[~alone] - out[~alone]).max() > 1e-3  # the plain policy is chiral
+
+    world = DrivingWorld(mixed_scene(False, mirror_alone=True), seed=0)
+    k = np.arange(world.n_particles)
+    x = 7.0 * np.stack([k % 8, k // 8], axis=1) + 1.0  # 7 m apart: nobody within 5 m
+    x[1] = x[0] + [2.0, 0.0]                             # but these two
+    world.positions = x
+    assert world.percept().alone.tolist() == [False, False] + [True] * (world.n_particles - 2)
