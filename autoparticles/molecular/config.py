@@ -122,8 +122,9 @@ class FitSettings(Settings):
 
 
 DEFAULT_MOLECULE_WEIGHT = 2.0
-"""With weight 2 the shipped pair model's liquid is the least over-structured of the weights
-0, 1, 2, 3, 5, 10, 30 tried (README)."""
+"""Of the weights 0, 1, 2, 3, 5, 10, 30 tried on the pair model (README), the lightest whose
+liquid keeps every first RDF peak within ±10 % of CP2K's and D within ±20 % (means over
+twelve replicas); heavier weights scatter more and at 30 the bonds give way."""
 
 
 AUTO_MTS = 4

@@ -13,7 +13,9 @@ c_ij(θ) = Σ_a W_θ[i, a] D_ij[a], so that
 Angular invariants ψ (after the radial ones in the feature vector) add, per atom i and listed
 neighbour m, the Jacobian block J = ∂ψ(i)/∂x_m: F_m(θ) -= W_θ[i]·J (m = i included; in agent
 mode only m = i). Columns: species O parameters, then species H parameters, each
-(c, upper triangle of C).
+(c, upper triangle of C; `angular_terms = "linear"` keeps C's radial block only).
+Molecule rows (`molecule_weight`, conservative mode): each training frame also adds its
+molecules' net forces and torques, linear maps of the atom rows (`molecule_rows`).
 """
 
 import numba
