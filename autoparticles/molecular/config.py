@@ -148,7 +148,9 @@ class RunSettings(Settings):
     frame_every: int = setting(20, at_least(1), "steps between stored frames")
     log_every: int = setting(20, at_least(1), "steps between log rows")
     min_distance: float = setting(0.5, positive, "blow-up distance [Å]")
-    seed: int = setting(0, non_negative, "seed of start velocities")
+    seed: int = setting(0, non_negative, "seed of start velocities where they are drawn (a "
+                        "lattice start, a dataset without velocities, ensemble replicas); "
+                        "a start from a reference frame takes its velocities")
     mts: int = setting(0, non_negative, "multiple time steps (r-RESPA, respa.py): the "
                        "molecules' bonds every step, the rest every MTS steps; 1: plain "
                        "velocity Verlet; 0: automatic, 4 where the model and engine allow "
