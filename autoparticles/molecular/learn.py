@@ -257,7 +257,7 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
                         train_phi[train_species == s].max(axis=0)] for s in range(2)])
     systems = {part: {} for part in phis}
     f = train_phi.shape[1]
-    quadratic = f if settings.angular_terms == "quadratic" else phis["train"][0][0].values.shape[1]
+    quadratic = f if settings.angular_terms == "quadratic" else 2 * basis.size  # the radial ones
     keep = kept_parameters(f, settings.order, quadratic)
     bar = tqdm(total=sum(len(v) for v in phis.values()), disable=not progress, unit="frame",
                desc="fitting frames")
