@@ -3,16 +3,22 @@
 For atom i and each unordered pair of neighbours j ≠ k closer than the angular cutoff r_a:
     ψ_{c,m,s}(i) = Σ_{j<k} (1 + λ_m cos θ_jik)^ζ_m · ½[g_a(d_ij) g_b(d_ik) + g_b(d_ij) g_a(d_ik)]
 with c the channel of the species pair (type(j), type(k)) (OO, OH, HH), m an angular term
-(λ_m = ±1, ζ_m >= 1), s = (a <= b) a pair of radial shells g_n(d) = exp(-η(d - r_n)²) f_c(d),
-f_c(d) = ½(cos(πd/r_a) + 1), minimum image. Column = (c·M + m)·S + s.
+(λ_m = ±1, ζ_m a whole number from 1 to 16), s = (a <= b) a pair of radial shells
+g_n(d) = exp(-η(d - r_n)²) f_c(d), f_c(d) = ½(cos(πd/r_a) + 1), minimum image.
+Column = (c·M + m)·S + s.
 
-Neighbours come from the radial neighbour list, filtered to d < r_a. Gradients are analytic,
+Neighbours come from the radial neighbour list, filtered to d < r_a (with their unit vectors
+and shells, computed once). (1 + λ cos)^ζ is a polynomial in cos, so each atom sums the
+moments Σ_jk cos^k g_a g_b over its triples and takes the columns from them at the end; the
+gradient folds the weights into the same polynomials first. Gradients are analytic,
 stored per kept entry p = (i, j) as the (F, 3) block ∂ψ(i)/∂x_j (translation invariance gives
 ∂ψ(i)/∂x_i = -Σ_j of them); `contract_gradient` applies the chain rule for any weights.
 Without stored blocks (`jacobian=False`, what a simulation needs), `contract_gradient` runs
 the triple loop again with the weights folded in: no (P, F, 3) array to fill and read.
 """
 
+import functools
+import math
 from dataclasses import dataclass, field
 
 import numba
@@ -23,11 +29,14 @@ from autoparticles.invariants.space import (as_kernel_box, check_atoms, inverse_
                                            minimum_image, nearest_image)
 
 
+@functools.cache
 def pair_channels(n_species: int) -> np.ndarray:
-    """(S, S) channel index of each unordered species pair, row-major over a <= b."""
+    """(S, S) channel index of each unordered species pair, row-major over a <= b (read-only,
+    built once per S)."""
     table = np.empty((n_species, n_species), dtype=np.int64)
     for c, (a, b) in enumerate(zip(*np.triu_indices(n_species))):
         table[a, b] = table[b, a] = c
+    table.flags.writeable = False
     return table
 
 
@@ -41,6 +50,8 @@ class AngularBasis:
     lambdas: np.ndarray = field(repr=False)
     zetas: np.ndarray = field(repr=False)
     cutoff: float = 3.5
+    polynomial: np.ndarray = field(init=False, repr=False, compare=False)
+    shells: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         for name in ("centres", "lambdas", "zetas"):
@@ -51,13 +62,18 @@ class AngularBasis:
             raise ValueError(f"eta must be positive, got {self.eta}")
         if self.lambdas.shape != self.zetas.shape:
             raise ValueError(f"lambdas {self.lambdas.shape} and zetas {self.zetas.shape} differ")
-        if np.any(np.abs(self.lambdas) != 1) or np.any(self.zetas < 1):
-            raise ValueError("angular terms need λ = ±1 and ζ >= 1")
-
-    @property
-    def shells(self) -> tuple[np.ndarray, np.ndarray]:
+        if (np.any(np.abs(self.lambdas) != 1) or np.any(self.zetas < 1) or np.any(self.zetas > 16)
+                or np.any(self.zetas != np.floor(self.zetas))):
+            raise ValueError("angular terms need λ = ±1 and ζ a whole number from 1 to 16")
+        # (1 + λ cos)^ζ = Σ_k C(ζ, k) λ^k cos^k: (M, K+1) coefficients, K the largest ζ
+        top = int(self.zetas.max())
+        poly = np.zeros((len(self.zetas), top + 1))
+        for m, (lam, zeta) in enumerate(zip(self.lambdas, self.zetas.astype(int))):
+            poly[m, :zeta + 1] = [math.comb(zeta, k) * lam**k for k in range(zeta + 1)]
+        object.__setattr__(self, "polynomial", poly)
+        # the shell pairs a <= b, (S,) each
         a, b = np.triu_indices(len(self.centres))
-        return a.astype(np.int64), b.astype(np.int64)
+        object.__setattr__(self, "shells", (a.astype(np.int64), b.astype(np.int64)))
 
     @property
     def size(self) -> int:
@@ -78,152 +94,203 @@ class AngularBasis:
                    header["cutoff"])
 
 
-@numba.njit(cache=True)
-def _within(x, box, indptr, indices, cutoff, keep):
-    """keep[p]: listed entry p is closer than cutoff."""
-    for i in range(x.shape[0]):
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            d2 = 0.0
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
+def _angular_list(x, box, indptr, indices, cutoff, centres, eta):
+    """The entries of the radial list closer than cutoff, with what every triple reads:
+    (indptr (N+1,), indices (P,), u (P, 3) unit vectors i → j, dist (P,) [Å],
+    g (P, R) radial shells g_n(d_ij), dg (P, R) their derivatives in d_ij)."""
+    n, nr, size = x.shape[0], centres.shape[0], indices.shape[0]
+    keep_indptr = np.empty(n + 1, dtype=np.int64)
+    keep = np.empty(size, dtype=np.int64)
+    u = np.empty((size, 3))
+    dist = np.empty(size)
+    inverse = inverse_edges(box)
+    delta = np.empty(3)
+    p = 0
+    for i in range(n):
+        keep_indptr[i] = p
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            r2 = 0.0
             for d in range(3):
-                delta = minimum_image(x[j, d] - x[i, d], box[d])
-                d2 += delta * delta
-            keep[p] = d2 < cutoff * cutoff
+                delta[d] = nearest_image(x[j, d] - x[i, d], box[d], inverse[d])
+                r2 += delta[d] * delta[d]
+            if r2 >= cutoff * cutoff:
+                continue
+            r = np.sqrt(r2)
+            keep[p], dist[p] = j, r
+            for d in range(3):
+                u[p, d] = delta[d] / r
+            p += 1
+    keep_indptr[n] = p
+    g = np.empty((p, nr))
+    dg = np.empty((p, nr))
+    for q in range(p):
+        r = dist[q]
+        arg = np.pi * r / cutoff
+        fc = 0.5 * (np.cos(arg) + 1.0)
+        dfc = -0.5 * np.pi / cutoff * np.sin(arg)
+        for m in range(nr):
+            gauss = np.exp(-eta * (r - centres[m]) ** 2)
+            g[q, m] = gauss * fc
+            dg[q, m] = gauss * (dfc - 2.0 * eta * (r - centres[m]) * fc)
+    return keep_indptr, keep[:p].copy(), u[:p].copy(), dist[:p].copy(), g, dg
 
 
 @numba.njit(cache=True, inline="always")
-def _power(base, zeta):
-    """base^zeta for base >= 0: repeated products for a whole zeta (1, 2, 4, …: the usual
-    ones, and several times faster than pow), pow otherwise."""
-    if zeta == np.floor(zeta) and zeta <= 16.0:
-        out = 1.0
-        for _ in range(int(zeta)):
-            out *= base
-        return out
-    return base ** zeta
-
-
-VALUES, JACOBIAN, GRADIENT = 0, 1, 2
-"""What `_angular_kernel` computes: ψ; ψ and its blocks; or the weighted gradient alone."""
+def _cos_powers(cos, powers):
+    """powers[k] = cos^k, k = 0 .. K."""
+    powers[0] = 1.0
+    for k in range(1, powers.shape[0]):
+        powers[k] = powers[k - 1] * cos
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
-def _angular_kernel(x, species, channel, box, indptr, indices, centres, eta, cutoff, lambdas,
-                    zetas, shell_a, shell_b, what, phi, jac, weights, self_only, grad):
-    """Over the filtered list: ψ into phi (N, F) (what = VALUES or JACOBIAN; GRADIENT leaves
-    it as it is), jac (P, F, 3) = ∂ψ(i)/∂x_j per entry (JACOBIAN), or grad (N, 3) =
-    ∂/∂x_m Σ_i Σ_a weights[i, a] ψ_a(i) (GRADIENT; self_only: only the m = i terms)."""
-    nr, n_ang, n_sh = centres.shape[0], lambdas.shape[0], shell_a.shape[0]
-    width = n_ang * n_sh
-    max_deg = 0
-    for i in range(x.shape[0]):
-        max_deg = max(max_deg, indptr[i + 1] - indptr[i])
-    g = np.empty((max_deg, nr))
-    dg = np.empty((max_deg, nr))
-    u = np.empty((max_deg, 3))
-    dist = np.empty(max_deg)
-    ang = np.empty(n_ang)
-    dang = np.empty(n_ang)
-    if what != GRADIENT:  # (GRADIENT reads the values' array untouched)
-        phi[:, :] = 0.0
-    jac[:, :, :] = 0.0
-    grad[:, :] = 0.0
-    inverse = inverse_edges(box)
-    for i in range(x.shape[0]):
-        start, deg = indptr[i], indptr[i + 1] - indptr[i]
-        for t in range(deg):
-            j = indices[start + t]
-            r2 = 0.0
-            for d in range(3):
-                u[t, d] = nearest_image(x[j, d] - x[i, d], box[d], inverse[d])
-                r2 += u[t, d] * u[t, d]
-            r = np.sqrt(r2)
-            dist[t] = r
-            for d in range(3):
-                u[t, d] /= r
-            arg = np.pi * r / cutoff
-            fc = 0.5 * (np.cos(arg) + 1.0)
-            dfc = -0.5 * np.pi / cutoff * np.sin(arg)
-            for n in range(nr):
-                e = np.exp(-eta * (r - centres[n]) ** 2)
-                g[t, n] = e * fc
-                dg[t, n] = e * (dfc - 2.0 * eta * (r - centres[n]) * fc)
-        for t in range(deg):
-            p = start + t
-            sj = species[indices[p]]
-            for v in range(t + 1, deg):
-                q = start + v
-                col0 = channel[sj, species[indices[q]]] * width
-                cos = u[t, 0] * u[v, 0] + u[t, 1] * u[v, 1] + u[t, 2] * u[v, 2]
-                for m in range(n_ang):
-                    base = max(1.0 + lambdas[m] * cos, 0.0)
-                    below = _power(base, zetas[m] - 1.0)
-                    ang[m] = below * base
-                    dang[m] = zetas[m] * lambdas[m] * below
-                # ∂ψ_col(i)/∂x_j = along_j û_j + across_j û_k, ∂/∂x_k likewise (j ↔ k);
-                # GRADIENT sums the four coefficients over the columns, weighted
-                sum_aj, sum_cj, sum_ak, sum_ck = 0.0, 0.0, 0.0, 0.0
+def _values_kernel(neighbour_species, channel, indptr, u, g, polynomial, shell_a, shell_b,
+                   phi):
+    """ψ (N, F) into phi over the filtered list (`_angular_list`); neighbour_species (P,),
+    polynomial (M, K+1) the angular terms' coefficients in cos^k. Each atom sums the moments
+    T[c, k, s] = Σ_jk cos^k pair_s over its triples, then ψ[c, m, s] = Σ_k poly[m, k] T[c, k, s]:
+    no power per term and triple."""
+    n_ang, n_pow, n_sh = polynomial.shape[0], polynomial.shape[1], shell_a.shape[0]
+    n_channels = phi.shape[1] // (n_ang * n_sh)
+    powers = np.empty(n_pow)
+    moments = np.empty((n_channels, n_pow, n_sh))
+    for i in range(phi.shape[0]):
+        moments[:, :, :] = 0.0
+        for t in range(indptr[i], indptr[i + 1]):
+            sj = neighbour_species[t]
+            for v in range(t + 1, indptr[i + 1]):
+                c = channel[sj, neighbour_species[v]]
+                _cos_powers(u[t, 0] * u[v, 0] + u[t, 1] * u[v, 1] + u[t, 2] * u[v, 2], powers)
                 for s in range(n_sh):
                     a, b = shell_a[s], shell_b[s]
                     pair = 0.5 * (g[t, a] * g[v, b] + g[t, b] * g[v, a])
-                    if what == VALUES:
-                        for m in range(n_ang):
-                            phi[i, col0 + m * n_sh + s] += ang[m] * pair
-                        continue
+                    for k in range(n_pow):
+                        moments[c, k, s] += powers[k] * pair
+        for c in range(n_channels):
+            for m in range(n_ang):
+                for s in range(n_sh):
+                    total = 0.0
+                    for k in range(n_pow):
+                        total += polynomial[m, k] * moments[c, k, s]
+                    phi[i, (c * n_ang + m) * n_sh + s] = total
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
+def _jacobian_kernel(neighbour_species, channel, indptr, u, dist, g, dg, polynomial, shell_a,
+                     shell_b, jac):
+    """jac (P, F, 3) = ∂ψ(i)/∂x_j per entry p = (i, j) of the filtered list."""
+    n_ang, n_pow, n_sh = polynomial.shape[0], polynomial.shape[1], shell_a.shape[0]
+    width = n_ang * n_sh
+    powers = np.empty(n_pow)
+    ang = np.empty(n_ang)
+    dang = np.empty(n_ang)
+    jac[:, :, :] = 0.0
+    for i in range(indptr.shape[0] - 1):
+        for t in range(indptr[i], indptr[i + 1]):
+            sj = neighbour_species[t]
+            for v in range(t + 1, indptr[i + 1]):
+                col0 = channel[sj, neighbour_species[v]] * width
+                cos = u[t, 0] * u[v, 0] + u[t, 1] * u[v, 1] + u[t, 2] * u[v, 2]
+                _cos_powers(cos, powers)
+                for m in range(n_ang):
+                    ang[m] = polynomial[m, 0]
+                    dang[m] = 0.0
+                    for k in range(1, n_pow):
+                        ang[m] += polynomial[m, k] * powers[k]
+                        dang[m] += k * polynomial[m, k] * powers[k - 1]
+                for s in range(n_sh):
+                    a, b = shell_a[s], shell_b[s]
+                    pair = 0.5 * (g[t, a] * g[v, b] + g[t, b] * g[v, a])
                     d_j = 0.5 * (dg[t, a] * g[v, b] + dg[t, b] * g[v, a])
                     d_k = 0.5 * (g[t, a] * dg[v, b] + g[t, b] * dg[v, a])
                     for m in range(n_ang):
                         col = col0 + m * n_sh + s
-                        # ∂cos/∂x_j = (û_k - cos û_j)/d_ij, and j ↔ k
-                        turn = pair * dang[m]
-                        along_j = ang[m] * d_j - turn * cos / dist[t]
-                        along_k = ang[m] * d_k - turn * cos / dist[v]
-                        if what == GRADIENT:
-                            w = weights[i, col]
-                            sum_aj += w * along_j
-                            sum_cj += w * turn / dist[t]
-                            sum_ak += w * along_k
-                            sum_ck += w * turn / dist[v]
-                            continue
-                        phi[i, col] += ang[m] * pair
+                        # ∂ψ/∂x_j = along_j û_j + across_j û_k with ∂cos/∂x_j = (û_k - cos û_j)/d_ij;
+                        # j ↔ k likewise
+                        across_j = pair * dang[m] / dist[t]
+                        across_k = pair * dang[m] / dist[v]
+                        along_j = ang[m] * d_j - across_j * cos
+                        along_k = ang[m] * d_k - across_k * cos
                         for d in range(3):
-                            jac[p, col, d] += along_j * u[t, d] + turn / dist[t] * u[v, d]
-                            jac[q, col, d] += along_k * u[v, d] + turn / dist[v] * u[t, d]
-                if what == GRADIENT:
-                    j, k = indices[p], indices[q]
-                    for d in range(3):
-                        on_j = sum_aj * u[t, d] + sum_cj * u[v, d]
-                        on_k = sum_ak * u[v, d] + sum_ck * u[t, d]
-                        grad[i, d] -= on_j + on_k
-                        if not self_only:
-                            grad[j, d] += on_j
-                            grad[k, d] += on_k
+                            jac[t, col, d] += along_j * u[t, d] + across_j * u[v, d]
+                            jac[v, col, d] += along_k * u[v, d] + across_k * u[t, d]
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
+def _gradient_kernel(indices, neighbour_species, channel, indptr, u, dist, g, dg, polynomial,
+                     shell_a, shell_b, weights, self_only, grad):
+    """grad (N, 3) = ∂/∂x_m Σ_i Σ_a weights[i, a] ψ_a(i) (self_only: only the m = i terms).
+    The weights are folded into the cos polynomials first, per atom and channel:
+    W[c, k, s] = Σ_m w[c, m, s] poly[m, k]; per triple A_s = Σ_k W cos^k and its derivative
+    B_s, and the force on j is (Σ_s A_s ∂pair_s/∂d_ij - cos·c_j) û_j + c_j û_k with
+    c_j = Σ_s B_s pair_s / d_ij (and j ↔ k)."""
+    n_ang, n_pow, n_sh = polynomial.shape[0], polynomial.shape[1], shell_a.shape[0]
+    n_channels = weights.shape[1] // (n_ang * n_sh)
+    max_deg = 0
+    for i in range(indptr.shape[0] - 1):
+        max_deg = max(max_deg, indptr[i + 1] - indptr[i])
+    powers = np.empty(n_pow)
+    folded = np.empty((n_channels, n_sh, n_pow))
+    slope = np.empty((n_channels, n_sh, n_pow))  # slope[.., k] = (k + 1) folded[.., k + 1]
+    on = np.empty((max_deg, 3))
+    grad[:, :] = 0.0
+    for i in range(indptr.shape[0] - 1):
+        start = indptr[i]
+        for c in range(n_channels):
+            for s in range(n_sh):
+                for k in range(n_pow):
+                    total = 0.0
+                    for m in range(n_ang):
+                        total += weights[i, (c * n_ang + m) * n_sh + s] * polynomial[m, k]
+                    folded[c, s, k] = total
+                for k in range(n_pow):
+                    slope[c, s, k] = (k + 1) * folded[c, s, k + 1] if k + 1 < n_pow else 0.0
+        on[:, :] = 0.0
+        for t in range(start, indptr[i + 1]):
+            sj = neighbour_species[t]
+            for v in range(t + 1, indptr[i + 1]):
+                c = channel[sj, neighbour_species[v]]
+                cos = u[t, 0] * u[v, 0] + u[t, 1] * u[v, 1] + u[t, 2] * u[v, 2]
+                _cos_powers(cos, powers)
+                radial_j, radial_k, turn = 0.0, 0.0, 0.0
+                for s in range(n_sh):
+                    a, b = shell_a[s], shell_b[s]
+                    big_a, big_b = 0.0, 0.0
+                    for k in range(n_pow):
+                        big_a += folded[c, s, k] * powers[k]
+                        big_b += slope[c, s, k] * powers[k]
+                    turn += big_b * 0.5 * (g[t, a] * g[v, b] + g[t, b] * g[v, a])
+                    radial_j += big_a * 0.5 * (dg[t, a] * g[v, b] + dg[t, b] * g[v, a])
+                    radial_k += big_a * 0.5 * (g[t, a] * dg[v, b] + g[t, b] * dg[v, a])
+                across_j, across_k = turn / dist[t], turn / dist[v]
+                along_j, along_k = radial_j - across_j * cos, radial_k - across_k * cos
+                for d in range(3):
+                    on[t - start, d] += along_j * u[t, d] + across_j * u[v, d]
+                    on[v - start, d] += along_k * u[v, d] + across_k * u[t, d]
+        for t in range(start, indptr[i + 1]):
+            for d in range(3):
+                grad[i, d] -= on[t - start, d]
+                if not self_only:
+                    grad[indices[t], d] += on[t - start, d]
 
 
 @dataclass(frozen=True)
 class AngularInvariants:
     """values: (N, F) ψ; jacobian: (P, F, 3) ∂ψ(i)/∂x_j of each entry p = (i, j) of the
-    list filtered to d < r_a (CSR indptr, indices), or None when not stored; x, species,
-    box, basis, n_species: what the triple loop needs to run again (contract_gradient)."""
+    list filtered to d < r_a (CSR indptr, indices), or None when not stored; geometry: the
+    rest of `_angular_list`'s output (u, dist, g, dg), species of the neighbours, the basis
+    and n_species: what the triple loop needs to run again (contract_gradient)."""
 
     values: np.ndarray
     jacobian: np.ndarray | None
     indptr: np.ndarray
     indices: np.ndarray
-    x: np.ndarray
-    species: np.ndarray
-    box: np.ndarray
-    basis: AngularBasis
+    geometry: tuple = field(repr=False)
+    neighbour_species: np.ndarray = field(repr=False)
+    basis: AngularBasis = field(repr=False)
     n_species: int
-
-
-def _run_kernel(inv: AngularInvariants, what, jac, weights, self_only, grad):
-    """`_angular_kernel` over the atoms and filtered list of `inv`, ψ into inv.values."""
-    b = inv.basis
-    shell_a, shell_b = b.shells
-    _angular_kernel(inv.x, inv.species, pair_channels(inv.n_species), inv.box, inv.indptr,
-                    inv.indices, b.centres, b.eta, b.cutoff, b.lambdas, b.zetas, shell_a,
-                    shell_b, what, inv.values, jac, weights, self_only, grad)
 
 
 def angular_invariants(positions, species, nlist: NeighbourList, basis: AngularBasis,
@@ -233,18 +300,21 @@ def angular_invariants(positions, species, nlist: NeighbourList, basis: AngularB
     stores no gradient blocks (contract_gradient then computes the gradient directly)."""
     x, species = check_atoms(positions, species, nlist, basis.cutoff, n_species)
     box = as_kernel_box(nlist.box, 3)
-    keep = np.empty(len(nlist.indices), dtype=np.bool_)
-    _within(x, box, nlist.indptr, nlist.indices, basis.cutoff, keep)
-    rows = np.repeat(np.arange(len(x)), np.diff(nlist.indptr))[keep]
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(x)))]).astype(np.int64)
-    indices = np.ascontiguousarray(nlist.indices[keep])
-    f = basis.n_features(n_species)
-    jac = np.empty((len(indices), f, 3)) if jacobian else None
-    inv = AngularInvariants(np.empty((len(x), f)), jac, indptr, indices, x, species, box, basis,
-                            n_species)
-    _run_kernel(inv, JACOBIAN if jacobian else VALUES, np.empty((0, f, 3)) if jac is None else jac,
-                np.empty((0, f)), False, np.empty((0, 3)))
-    return inv
+    indptr, indices, u, dist, g, dg = _angular_list(x, box, nlist.indptr, nlist.indices,
+                                                    basis.cutoff, basis.centres, basis.eta)
+    neighbour_species = species[indices]
+    channel = pair_channels(n_species)
+    shell_a, shell_b = basis.shells
+    values = np.empty((len(x), basis.n_features(n_species)))
+    _values_kernel(neighbour_species, channel, indptr, u, g, basis.polynomial, shell_a,
+                   shell_b, values)
+    jac = None
+    if jacobian:
+        jac = np.empty((len(indices), values.shape[1], 3))
+        _jacobian_kernel(neighbour_species, channel, indptr, u, dist, g, dg, basis.polynomial,
+                         shell_a, shell_b, jac)
+    return AngularInvariants(values, jac, indptr, indices, (u, dist, g, dg), neighbour_species,
+                             basis, n_species)
 
 
 @numba.njit(cache=True)
@@ -271,7 +341,11 @@ def contract_gradient(inv: AngularInvariants, weights, self_only: bool = False) 
         raise ValueError(f"weights must have shape {inv.values.shape}, got {weights.shape}")
     out = np.empty((len(weights), 3))
     if inv.jacobian is None:
-        _run_kernel(inv, GRADIENT, np.empty((0, weights.shape[1], 3)), weights, self_only, out)
+        u, dist, g, dg = inv.geometry
+        shell_a, shell_b = inv.basis.shells
+        _gradient_kernel(inv.indices, inv.neighbour_species, pair_channels(inv.n_species),
+                         inv.indptr, u, dist, g, dg, inv.basis.polynomial, shell_a, shell_b,
+                         weights, self_only, out)
         return out
     _contract_kernel(inv.indptr, inv.indices, inv.jacobian, weights, self_only, out)
     return out

@@ -13,10 +13,12 @@ Both parts are energies, so the scheme stays symplectic and time-reversible; wha
 checked by the NVE drift and the validation table (README).
 """
 
+import numba
 import numpy as np
 
 from autoparticles.invariants.neighbours import NeighbourList
-from autoparticles.invariants.radial import contract_gradient, radial_invariants
+from autoparticles.invariants.radial import KINDS, _contract_kernel, _radial_kernel
+from autoparticles.invariants.space import as_kernel_box
 from autoparticles.invariants.space import displacement
 from autoparticles.molecular.agent import WaterModel
 
@@ -40,10 +42,9 @@ class MoleculePairs:
     """The pairs inside each molecule, in a neighbour list's CSR form (indptr (N+1,),
     indices, mirror: the entry of (j, i) for (i, j)) so the radial kernels read them; fixed
     for the run (learned water keeps its molecules intact); each H belongs to its nearest O
-    at the start (among its neighbours in nlist, up to date there). cutoff: that of the
-    basis (every bonded pair lies well inside it)."""
+    at the start (among its neighbours in nlist, up to date there)."""
 
-    def __init__(self, positions, numbers, nlist: NeighbourList, cutoff: float):
+    def __init__(self, positions, numbers, nlist: NeighbourList):
         numbers = np.asarray(numbers)
         owner = nearest_oxygen(positions, numbers, nlist)
         hydrogens = np.nonzero(numbers == 1)[0]
@@ -63,8 +64,50 @@ class MoleculePairs:
         # the set of entries is symmetric: sorted by (j, i) it lists, at place p, the reverse of
         # the p-th entry sorted by (i, j)
         self.mirror = np.lexsort((rows[:, 0], rows[:, 1])).astype(np.int64)
-        self.box = nlist.box
-        self.cutoff = cutoff
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
+def _stiff_evaluate(x, species, terms, kernel_args, losses, forces):
+    """Losses (N,) [eV] and forces (N, 3) [eV/Å] of the stiff part at x (N, 3) [Å] into the
+    given arrays. terms = (levels (S,), slopes (S, R), curvatures (S, R, R)) per species;
+    kernel_args: the molecules' pair list, basis table and work arrays of `_radial_kernel`."""
+    levels, slopes, curvatures = terms
+    (box, indptr, indices, mirror, kind, centres, eta, cutoff, t_start, t_step, t_values,
+     t_slopes, phi, slope, unit, pairs) = kernel_args
+    kept = _radial_kernel(x, species, slopes.shape[0], box, indptr, indices, mirror, kind,
+                          centres, eta, cutoff, t_start, t_step, t_values, t_slopes, phi, slope,
+                          unit, False, pairs)
+    weights = np.empty_like(phi)
+    for i in range(x.shape[0]):
+        s = species[i]
+        total = levels[s]
+        for a in range(phi.shape[1]):
+            bent = 0.0
+            for b in range(phi.shape[1]):
+                bent += curvatures[s, a, b] * phi[i, b]
+            weights[i, a] = slopes[s, a] + bent
+            total += phi[i, a] * (slopes[s, a] + 0.5 * bent)
+        losses[i] = total
+    _contract_kernel(pairs[:kept], species, slope, unit, weights, False, forces)
+    for i in range(x.shape[0]):
+        for d in range(3):
+            forces[i, d] = -forces[i, d]
+
+
+@numba.njit(cache=True)
+def _stiff_verlet(x, v, forces, inv_m, dt, steps, species, terms, kernel_args, losses):
+    """`steps` velocity Verlet steps of dt [fs] under the stiff forces, in place: x (N, 3)
+    [Å], v (N, 3) [Å/fs], forces (N, 3) (in: at x; out: at the new x), inv_m (N, 1) the
+    acceleration per force."""
+    for _ in range(steps):
+        for i in range(x.shape[0]):
+            for d in range(3):
+                v[i, d] += 0.5 * dt * forces[i, d] * inv_m[i, 0]
+                x[i, d] += dt * v[i, d]
+        _stiff_evaluate(x, species, terms, kernel_args, losses, forces)
+        for i in range(x.shape[0]):
+            for d in range(3):
+                v[i, d] += 0.5 * dt * forces[i, d] * inv_m[i, 0]
 
 
 class StiffPart:
@@ -75,38 +118,50 @@ class StiffPart:
     With t = φ̄_A - φ_c + φ_b (φ_c the loss centre) the quadratic loss H = c·t + ½ tᵀCt reads,
     in the bonded radial invariants φ_b alone, H = h_A + a_A·φ_b + ½ φ_bᵀ C_rr φ_b with
     a_A = c + C(φ̄_A - φ_c) and h_A = H(φ̄_A) (C_rr: C's radial block): a small quadratic
-    per species, evaluated here."""
+    per species, evaluated in one compiled kernel (and `advance` runs the inner steps there)."""
 
     def __init__(self, model: WaterModel, positions, species, numbers, nlist: NeighbourList,
                  phi):
         if model.mode != "conservative":
             raise ValueError("multiple time steps (mts > 1) need a conservative model (the "
                              "agent mode's forces are no energy's gradient)")
-        self.model, self.species = model, np.asarray(species)
-        self.pairs = MoleculePairs(positions, numbers, nlist, model.basis.cutoff)
-        bonded = self._bonded(positions).values
-        r = bonded.shape[1]
-        self.rows, self.terms = [], []
+        self.species = np.ascontiguousarray(species, dtype=np.int64)
+        self.pairs = MoleculePairs(positions, numbers, nlist)
+        basis, table = model.basis, model.basis.table()
+        n, r = len(self.species), 2 * basis.size
+        self._kernel_args = (
+            as_kernel_box(nlist.box, 3), self.pairs.indptr, self.pairs.indices, self.pairs.mirror,
+            KINDS[basis.kind], basis.centres, float(basis.eta), float(basis.cutoff),
+            float(table.start), float(table.step), table.values, table.slopes, np.empty((n, r)),
+            np.empty((len(self.pairs.indices), basis.size)), np.empty((len(self.pairs.indices), 3)),
+            np.empty((len(self.pairs.indices), 3), dtype=np.int64))
+        phi_b = self._kernel_args[12]
+        losses, forces = np.empty(n), np.empty((n, 3))
+        _stiff_evaluate(np.ascontiguousarray(positions, dtype=np.float64), self.species,
+                        (np.zeros(2), np.zeros((2, r)), np.zeros((2, r, r))), self._kernel_args,
+                        losses, forces)
+        levels, slopes, curvatures = [], [], []
         for s, loss in enumerate(model.species_losses):
-            rows = np.nonzero(self.species == s)[0]
+            rows = self.species == s
             surrounding = phi[rows].mean(axis=0)
-            surrounding[:r] -= bonded[rows].mean(axis=0)
+            surrounding[:r] -= phi_b[rows].mean(axis=0)
             level, slope = loss.value_and_gradient(surrounding[None])
-            self.rows.append(rows)
-            self.terms.append((float(level[0]), slope[0, :r], loss.quadratic[:r, :r]))
-
-    def _bonded(self, positions):
-        return radial_invariants(positions, self.species, self.pairs, self.model.basis,
-                                 both_sides=False)
+            levels.append(float(level[0]))
+            slopes.append(slope[0, :r])
+            curvatures.append(loss.quadratic[:r, :r])
+        self._terms = (np.array(levels), np.ascontiguousarray(slopes),
+                       np.ascontiguousarray(curvatures))
 
     def evaluate(self, positions) -> tuple[np.ndarray, np.ndarray]:
         """(losses (N,) [eV], forces (N, 3) [eV/Å]) of the stiff part at positions (N, 3)."""
-        bonded = self._bonded(positions)
-        weights = np.empty_like(bonded.values)
-        losses = np.empty(len(weights))
-        for rows, (level, slope, curvature) in zip(self.rows, self.terms):
-            phi_b = bonded.values[rows]
-            bent = phi_b @ curvature
-            weights[rows] = slope + bent
-            losses[rows] = level + phi_b @ slope + 0.5 * np.einsum("ij,ij->i", bent, phi_b)
-        return losses, -contract_gradient(bonded, weights)
+        losses, forces = np.empty(len(self.species)), np.empty((len(self.species), 3))
+        _stiff_evaluate(np.ascontiguousarray(positions, dtype=np.float64), self.species,
+                        self._terms, self._kernel_args, losses, forces)
+        return losses, forces
+
+    def advance(self, x, v, forces, inv_m, dt: float, steps: int) -> None:
+        """`steps` velocity Verlet steps of dt [fs] under the stiff forces, in place on x
+        (N, 3) [Å], v (N, 3) [Å/fs] and forces (N, 3) [eV/Å] (those at x, then at the new
+        x); inv_m (N, 1): acceleration per force."""
+        _stiff_verlet(x, v, forces, inv_m, dt, steps, self.species, self._terms,
+                      self._kernel_args, np.empty(len(self.species)))

@@ -227,11 +227,7 @@ class Simulation:
         if self.chain:
             self.chain.half_step(self.v, kinetic_energy(self.v, self.masses), outer)
         self.v += 0.5 * outer * (self.forces - self.stiff_forces) * inv_m
-        for _ in range(k):
-            self.v += 0.5 * dt * self.stiff_forces * inv_m
-            self.x += dt * self.v
-            self.stiff_forces = self.stiff.evaluate(self.x)[1]
-            self.v += 0.5 * dt * self.stiff_forces * inv_m
+        self.stiff.advance(self.x, self.v, self.stiff_forces, inv_m, dt, k)
         self.losses, self.forces, self.phi = self.model.evaluate(self.x, self.species, self.nlist)
         self.v += 0.5 * outer * (self.forces - self.stiff_forces) * inv_m
         if self.chain:

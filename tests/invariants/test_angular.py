@@ -130,6 +130,8 @@ def test_bad_input():
         angular_invariants(x, species, helpers.neighbour_list(x, 3.0, edge), BASIS)
     with pytest.raises(ValueError, match="λ = ±1"):
         AngularBasis([1.0], 1.0, [0.5], [1.0])
+    with pytest.raises(ValueError, match="whole number"):
+        AngularBasis([1.0], 1.0, [1.0], [2.5])
     with pytest.raises(ValueError, match="differ"):
         AngularBasis([1.0], 1.0, [1.0, -1.0], [1.0])
     with pytest.raises(ValueError, match="weights"):

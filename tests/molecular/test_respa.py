@@ -118,7 +118,7 @@ def test_molecule_pairs_are_each_molecules_three_pairs_from_both_sides(start):
     x = data.positions[frame]
     nlist = model.new_neighbour_list(data.box)
     nlist.update(x)
-    pairs = MoleculePairs(x, data.numbers, nlist, model.basis.cutoff)
+    pairs = MoleculePairs(x, data.numbers, nlist)
     rows = np.repeat(np.arange(len(x)), np.diff(pairs.indptr))
     assert np.all(np.diff(pairs.indptr) == 2)  # O: its two H; H: its O and the other H
     assert set(map(tuple, np.sort(np.stack([rows, pairs.indices], 1), axis=1) // 3)) == {
