@@ -145,24 +145,46 @@ def _clear(scene: Scene, centres: np.ndarray, radius: float) -> np.ndarray:
     return (segment_distance(flat, segments).min(axis=1) >= radius).reshape(centres.shape[:-1])
 
 
+def crosses_walls(starts: np.ndarray, ends: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """(E,) whether the segment starts[e] → ends[e] (E, 2 each) meets any wall segment
+    (S, 4), touching included."""
+
+    def turn(o, p, q):  # z of (p - o) × (q - o), broadcast over (E, S)
+        return ((p[..., 0] - o[..., 0]) * (q[..., 1] - o[..., 1])
+                - (p[..., 1] - o[..., 1]) * (q[..., 0] - o[..., 0]))
+
+    p, q = starts[:, None, :], ends[:, None, :]
+    a, b = segments[None, :, :2], segments[None, :, 2:]
+    straddle = (turn(a, b, p) * turn(a, b, q) <= 0) & (turn(p, q, a) * turn(p, q, b) <= 0)
+    # collinear pieces pass both tests; they meet only where their bounding boxes overlap
+    overlap = np.all((np.minimum(p, q) <= np.maximum(a, b)) & (np.minimum(a, b) <= np.maximum(p, q)),
+                     axis=-1)
+    return np.any(straddle & overlap, axis=1)
+
+
 def goal_field(scene: Scene, goal, radius: float) -> np.ndarray:
     """(nx, ny, 2) unit directions of the shortest path through free space to the `goal`
-    region (Dijkstra on the 8-connected grid of `field_grid`, cells closer to a wall than
-    radius − one cell are blocked): minus the gradient of the path length, or the step to the
-    nearest neighbour cell where the gradient touches a blocked cell; zeros inside the goal
-    and where no path exists."""
+    region (Dijkstra on the 8-connected grid of `field_grid`: cells closer to a wall than
+    radius − one cell are blocked, and no step between two cells crosses a wall, whatever the
+    radius): minus the gradient of the path length, or the step to the nearest neighbour cell
+    where the gradient touches a blocked cell; zeros inside the goal and where no path
+    exists."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
 
     centres, cell = field_grid(scene)
     nx, ny = centres.shape[:2]
     free = _clear(scene, centres, max(radius - cell, 0.0)).ravel()
+    flat = centres.reshape(-1, 2)
+    segments = as_segments(scene.geometry.segments)
     index = np.arange(nx * ny).reshape(nx, ny)
     rows, cols, costs = [], [], []
     for dx, dy in ((1, 0), (0, 1), (1, 1), (1, -1)):
         a = index[:nx - dx, max(0, -dy):ny - max(0, dy)].ravel()
         b = a + dx * ny + dy
         ok = free[a] & free[b]
+        if len(segments):
+            ok[ok] = ~crosses_walls(flat[a[ok]], flat[b[ok]], segments)
         rows += [a[ok], b[ok]]
         cols += [b[ok], a[ok]]
         costs += [np.full(2 * ok.sum(), np.hypot(dx, dy) * cell)]

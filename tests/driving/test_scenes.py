@@ -118,9 +118,11 @@ def test_starts_do_not_overlap_walls_obstacles_or_each_other():
             assert inside.all()
 
 
-def test_goal_field_leads_through_the_exit():
+@pytest.mark.parametrize("radius", [None, 0.1])
+def test_goal_field_leads_through_the_exit(radius):
+    # radius 0.1 is below the field's cell: no cell is blocked, the walls alone must hold
     scene = DrivingConfig(scenario="bottleneck").scene
-    field = goal_field(scene, scene.types[0].goal, scene.types[0].radius)
+    field = goal_field(scene, scene.types[0].goal, radius or scene.types[0].radius)
     nx, ny = field.shape[:2]
     cell = np.array(scene.geometry.size) / [nx, ny]
 
