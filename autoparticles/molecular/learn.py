@@ -247,9 +247,14 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
                          f"of the split {tuple(SPLIT)} empty; use more frames or a smaller stride")
     nlist = basis_neighbour_list(basis, data.box)
     phis = {}
-    for part in ("train", "validation"):
-        phis[part] = [_frame_invariants(basis, angular, data.positions[k], species, nlist)
-                      for k in frames[part]]
+    with tqdm(total=len(frames["train"]) + len(frames["validation"]), disable=not progress,
+              unit="frame", desc="invariants") as bar:
+        for part in ("train", "validation"):
+            phis[part] = []
+            for k in frames[part]:
+                phis[part].append(_frame_invariants(basis, angular, data.positions[k], species,
+                                                    nlist))
+                bar.update()
     train_phi = np.concatenate([inv[2] for inv in phis["train"]])
     train_species = np.tile(species, len(phis["train"]))
     centres = [train_phi[train_species == s].mean(axis=0) for s in range(2)]
@@ -282,11 +287,13 @@ def fit_model(data: ReferenceData, settings: FitSettings = FitSettings(),
             return eq.solve(lam)
         return eq.solve_psd(lam, scales if key == "joint" else [scales[key]], quadratic)
 
-    scan = {lam: sum(systems["validation"][key].rmse(solve(key, systems["train"][key], lam)) ** 2
-                     for key in systems["train"]) for lam in grid}
+    solutions = {lam: {key: solve(key, eq, lam) for key, eq in systems["train"].items()}
+                 for lam in tqdm(grid, disable=not progress, unit="λ", desc="ridge scan")}
+    scan = {lam: sum(systems["validation"][key].rmse(theta) ** 2 for key, theta in found.items())
+            for lam, found in solutions.items()}
     best = min(scan.values())
     ridge = max(lam for lam in grid if scan[lam] <= (1 + RIDGE_TOLERANCE) ** 2 * best)
-    thetas = {key: solve(key, eq, ridge) for key, eq in systems["train"].items()}
+    thetas = solutions[ridge]
     if "joint" in thetas:
         half = len(thetas["joint"]) // 2
         thetas = {0: thetas["joint"][:half], 1: thetas["joint"][half:]}
