@@ -78,6 +78,13 @@ class DrivingConfig(Settings):
     mirrored observation (`mirror_columns`): a policy that learned to pass others on one side
     keeps that in a crowd but walks without a side preference when alone (the crowd world
     sets it: such a policy pushed a lone pedestrian along a wall into a corner)."""
+    alone_walls: str = setting("all", one_of("all", "concerning"))
+    """Which walls a particle alone (`Percept.alone`: no other particle within sensing range)
+    is shown: "all" (default) within sensing range, or "concerning" ones only — approached
+    (I4 > 0) or nearer than `CONCERN_GAP` of the sensing range — so that a lone particle with
+    no such wall follows its drive (no block, no frame, no action). The crowd world sets it:
+    the shipped pedestrian policy, trained at one desired speed, held a slow walker
+    (0.82 m/s) still in mid-room with the back wall 2 m behind it."""
     observe_drive: bool = False
     """The invariants observation also carries the drive's mismatch w − v (desired minus
     actual velocity) in the frame of the watched neighbour or wall: ((w − v)·r̂, r̂ × (w − v))

@@ -17,6 +17,7 @@ from autoparticles.driving.placement import fixed_headings, goal_field, placed_s
 from autoparticles.driving.scene import Scene
 from autoparticles.invariants.neighbours import NeighbourList, nearest_neighbours
 from autoparticles.invariants.pair import group_invariants, pair_invariants
+from autoparticles.invariants.rules import NO_NEIGHBOUR, concerns
 from autoparticles.invariants.space import displacement
 from autoparticles.invariants.walls import as_segments, push_out_of_walls, wall_invariants
 
@@ -281,6 +282,14 @@ class DrivingWorld:
         else:
             self.sensed = pair_invariants(self._x, self._v, self._nlist, c.radius, c.sensing,
                                           c.v_max, c.tau0, c.neighbour_rule, c.k_neighbours)
+        neighbours = self.sensed.neighbour.reshape(len(self.sensed.neighbour), -1)
+        self._alone = np.all(neighbours[:m] < 0, axis=1)
+        if c.alone_walls == "concerning" and self.scene.typed and len(self._segments):
+            walls = self._walls
+            hidden = np.nonzero(self._alone & ~concerns(walls.features[:m]))[0]
+            walls.features[hidden] = NO_NEIGHBOUR
+            walls.direction[hidden] = 0.0
+            walls.wall[hidden] = -1
         if self._overlaps is None:  # a new state: overlaps present now are not onsets
             self._overlaps = np.zeros(0, dtype=np.int64)
             self._overlaps = self._collide(np.zeros(self.n_total, dtype=np.int64), 0,
@@ -352,10 +361,8 @@ class DrivingWorld:
             self.observe()
         state = WorldState(self._x, self._v, self._e, self._frame)
         v_scale = self._v_scale if self.scene.typed else self.config.v_max
-        neighbours = self.sensed.neighbour.reshape(len(self.sensed.neighbour), -1)
-        alone = np.all(neighbours[:self.n_particles] < 0, axis=1)
         return Percept(self.config, self._observation, self._invariants, self._bearing, state,
-                       self._contact, self.particles.a_max, v_scale, self.particles, alone)
+                       self._contact, self.particles.a_max, v_scale, self.particles, self._alone)
 
     # ------------------------------------------------------------------ step
     def _collide(self, counts, mode: int, pair_counts, depth) -> np.ndarray:

@@ -99,3 +99,30 @@ def test_a_particle_alone_walks_mirror_symmetrically_and_one_in_company_as_train
     x[1] = x[0] + [2.0, 0.0]                             # but these two
     world.positions = x
     assert world.percept().alone.tolist() == [False, False] + [True] * (world.n_particles - 2)
+
+
+@pytest.mark.parametrize("alone_walls", ["all", "concerning"])
+def test_a_particle_alone_is_shown_only_the_walls_that_concern_it(alone_walls):
+    """alone_walls="concerning": a lone particle sees a wall it approaches or nearly touches,
+    not one it rests beside or walks away from; with someone in range it sees every wall."""
+    from autoparticles.invariants.rules import NO_NEIGHBOUR
+
+    world = DrivingWorld(mixed_scene(True, alone_walls=alone_walls), seed=0)
+    j = np.arange(world.n_particles - 2)
+    parked = np.stack([2 + 5.5 * (j % 5), 40 + 5.5 * (j // 5)], axis=1)  # far from 0, 1, walls
+    normal = np.array([-0.3, 1.0]) / np.hypot(0.3, 1.0)  # of the wall (25, 25)-(35, 28)
+    along = np.array([1.0, 0.3]) / np.hypot(1.0, 0.3)
+    wall_block = slice(2 + 6 * 2, 2 + 6 * 2 + 4)  # after the one-hot and the two groups
+
+    def wall_seen(gap, speed, company=False):
+        x0 = np.array([30.0, 26.5]) - (gap + 0.5) * normal  # a car, radius 0.5, below the wall
+        world.positions = np.vstack([x0, x0 + (2.0 if company else 30.0) * along, parked])
+        v = np.zeros((world.n_particles, 2))
+        v[0] = speed * normal  # > 0: towards the wall
+        world.velocities = v
+        return not np.allclose(world.observe()[0, wall_block], NO_NEIGHBOUR)
+
+    hides = alone_walls == "concerning"
+    assert wall_seen(2.5, 0.5) and wall_seen(0.1, 0.0)  # approached; all but touched
+    assert wall_seen(2.5, -0.5) != hides and wall_seen(2.5, 0.0) != hides  # leaving; beside it
+    assert wall_seen(2.5, -0.5, company=True)

@@ -241,3 +241,17 @@ def test_overlaps_across_the_seam_count_only_on_a_periodic_trajectory(tmp_path):
     assert open_ends["pairs"] == 0
     assert np.isclose(overlaps(periodic, scene)["max_pair_depth"], (0.4 - 0.1) / 0.2)
     assert read_trajectory(write_trajectory(periodic, tmp_path / "t.txt")).periodic
+
+
+@pytest.mark.parametrize("v0", [0.82, 1.34])
+def test_a_lone_slow_walker_with_the_back_wall_behind_it_walks_out(v0):
+    """The shipped model, alone at rest 2.25 m in front of the back wall: held still there at
+    0.82 m/s while it was shown that wall (a push towards it the weak drive did not
+    outweigh); shown only walls that concern it (`alone_walls`), it follows its drive out."""
+    from autoparticles.crowd.ours import run_ours
+    from autoparticles.crowd.scenes import Starts
+
+    scene = bottleneck(0.8, duration=15.0)
+    start = Starts(np.array([[2.25, 4.0]]), np.array([v0]), np.array([0]))
+    trajectory = run_ours("learned", scene, start, seed=0)
+    assert trajectory.frame.max() / trajectory.fps < 10.0  # gone through the exit
