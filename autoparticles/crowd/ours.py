@@ -11,8 +11,9 @@ sensing 5 → 2.5 m, urgency time 2 → 0.75 s, v_max 2 → 2.68 m/s, a_max 2 �
 model trained on `--scenario bottleneck` sees here exactly the invariants it learned on.
 Bodies are hard (`collision = "hard"`, settled in up to `CONTACT_PASSES` passes a step):
 pedestrians cannot pass through each other or walls. A trained model walks a pedestrian who
-is alone (nobody within sensing range) without its side preference (`mirror_alone`), and
-shows such a pedestrian only a wall it approaches or touches (`alone_walls`).
+is alone (nobody within sensing range) or watches a wall rather than another pedestrian
+without its side preference (`mirror_alone`, `mirror_beside_walls`), and shows a pedestrian
+who is alone only a wall it approaches or touches (`alone_walls`).
 """
 
 from pathlib import Path
@@ -78,7 +79,8 @@ def world_config(scene: Scene, starts: Starts, **settings):
     driving = DrivingScene(scene.name, geometry, tuple(types), f"crowd {scene.name}")
     config = DrivingConfig(dt=0.1 * TIME, tau=TIME, sensing=5 * LENGTH, tau0=2 * TIME,
                            collision="hard", contact_passes=CONTACT_PASSES, episode_steps=10**9,
-                           mirror_alone=True, alone_walls="concerning", **settings)
+                           mirror_alone=True, mirror_beside_walls=True,
+                           alone_walls="concerning", **settings)
     return config.for_scene(driving), offset
 
 

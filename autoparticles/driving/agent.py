@@ -163,8 +163,9 @@ def load_model_policy(path, config: DrivingConfig) -> Policy:
 
 def mirrored_when_alone(act, config: DrivingConfig) -> Policy:
     """The policy observation -> actions `act`, with each particle that is alone
-    (`Percept.alone`) given the mean of act(o) and R_a act(R_o o), R the reflection's signs
-    (`DrivingConfig.mirror_columns`)."""
+    (`Percept.alone`) — and, with `config.mirror_beside_walls`, each that watches no other
+    particle (`Percept.watched` < 0) — given the mean of act(o) and R_a act(R_o o), R the
+    reflection's signs (`DrivingConfig.mirror_columns`)."""
     odd, odd_actions = config.mirror_columns()
     flip = np.ones(config.obs_dim)
     flip[odd] = -1.0
@@ -173,12 +174,15 @@ def mirrored_when_alone(act, config: DrivingConfig) -> Policy:
 
     def policy(percept):
         actions = act(percept.observation)
-        alone = percept.alone
-        if alone is None or not alone.any():
+        mirror = percept.alone
+        if config.mirror_beside_walls and percept.watched is not None:
+            watched = np.reshape(percept.watched, (len(percept.watched), -1))
+            mirror = np.all(watched < 0, axis=1) | (False if mirror is None else mirror)
+        if mirror is None or not mirror.any():
             return actions
         actions = np.array(actions, dtype=np.float64)
-        mirrored = act(percept.observation[alone] * flip) * flip_actions
-        actions[alone] = 0.5 * (actions[alone] + mirrored)
+        mirrored = act(percept.observation[mirror] * flip) * flip_actions
+        actions[mirror] = 0.5 * (actions[mirror] + mirrored)
         return actions
 
     return policy

@@ -78,6 +78,12 @@ class DrivingConfig(Settings):
     mirrored observation (`mirror_columns`): a policy that learned to pass others on one side
     keeps that in a crowd but walks without a side preference when alone (the crowd world
     sets it: such a policy pushed a lone pedestrian along a wall into a corner)."""
+    mirror_beside_walls: bool = False
+    """With `mirror_alone`, a particle that watches no other particle (its frame is a wall,
+    or nothing) walks the mirror average too, whoever is in range: the side preference is for
+    passing others; beside a wall it only slides a walker one way along it (the crowd world
+    sets it: two walkers pressed against the door's wall on either side of the door, 2.5 m
+    apart, kept one another in company, and the one whose side led away never reached it)."""
     alone_walls: str = setting("all", one_of("all", "concerning"))
     """Which walls a particle alone (`Percept.alone`: no other particle within sensing range)
     is shown: "all" (default) within sensing range, or "concerning" ones only — approached

@@ -71,6 +71,9 @@ class Percept:
     particles: "Particles | None" = None
     alone: np.ndarray | None = None
     """(M,) True where no other particle is within sensing range (walls do not count)."""
+    watched: np.ndarray | None = None
+    """(M,) index of the particle each one watches (its frame's block; (M, K) under the
+    `k_nearest` rule); -1: a wall or nothing."""
 
 
 class Particles:
@@ -362,7 +365,8 @@ class DrivingWorld:
         state = WorldState(self._x, self._v, self._e, self._frame)
         v_scale = self._v_scale if self.scene.typed else self.config.v_max
         return Percept(self.config, self._observation, self._invariants, self._bearing, state,
-                       self._contact, self.particles.a_max, v_scale, self.particles, self._alone)
+                       self._contact, self.particles.a_max, v_scale, self.particles, self._alone,
+                       self.watched[:self.n_particles])
 
     # ------------------------------------------------------------------ step
     def _collide(self, counts, mode: int, pair_counts, depth) -> np.ndarray:

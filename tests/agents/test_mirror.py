@@ -101,6 +101,33 @@ def test_a_particle_alone_walks_mirror_symmetrically_and_one_in_company_as_train
     assert world.percept().alone.tolist() == [False, False] + [True] * (world.n_particles - 2)
 
 
+def test_beside_walls_a_particle_watching_no_other_walks_the_mirror_average():
+    """mirror_beside_walls: the mirror average also for a particle in company whose frame is
+    a wall or nothing (Percept.watched < 0), the plain policy for one that watches another."""
+    from types import SimpleNamespace
+
+    from autoparticles.driving.agent import mirrored_when_alone
+
+    config = mixed_scene(True, observe_drive=True, mirror_alone=True, mirror_beside_walls=True)
+    odd, odd_actions = config.mirror_columns()
+    weights = np.random.default_rng(3).normal(size=(config.obs_dim, 2))
+    act = lambda obs: np.tanh(obs @ weights)
+    policy = mirrored_when_alone(act, config)
+    obs = np.random.default_rng(4).uniform(-1, 1, (4, config.obs_dim))
+    alone = np.array([True, False, False, False])
+    watched = np.array([-1, -1, 7, 2])  # alone; in company beside a wall; watching others
+    out = policy(SimpleNamespace(observation=obs, alone=alone, watched=watched))
+    flipped = obs.copy()
+    flipped[:, odd] *= -1
+    mirrored = act(flipped)
+    mirrored[:, odd_actions] *= -1
+    np.testing.assert_allclose(out[:2], 0.5 * (act(obs)[:2] + mirrored[:2]))
+    np.testing.assert_allclose(out[2:], act(obs)[2:])
+
+    world = DrivingWorld(config, seed=0)
+    np.testing.assert_array_equal(world.percept().watched, world.watched[:world.n_particles])
+
+
 @pytest.mark.parametrize("alone_walls", ["all", "concerning"])
 def test_a_particle_alone_is_shown_only_the_walls_that_concern_it(alone_walls):
     """alone_walls="concerning": a lone particle sees a wall it approaches or nearly touches,
