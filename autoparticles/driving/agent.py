@@ -177,7 +177,8 @@ def mirrored_when_alone(act, config: DrivingConfig) -> Policy:
         mirror = percept.alone
         if config.mirror_beside_walls and percept.watched is not None:
             watched = np.reshape(percept.watched, (len(percept.watched), -1))
-            mirror = np.all(watched < 0, axis=1) | (False if mirror is None else mirror)
+            beside_walls = np.all(watched < 0, axis=1)
+            mirror = beside_walls if mirror is None else mirror | beside_walls
         if mirror is None or not mirror.any():
             return actions
         actions = np.array(actions, dtype=np.float64)
