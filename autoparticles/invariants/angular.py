@@ -25,8 +25,7 @@ import numba
 import numpy as np
 
 from autoparticles.invariants.neighbours import NeighbourList
-from autoparticles.invariants.space import (as_kernel_box, check_atoms, inverse_edges,
-                                           minimum_image, nearest_image)
+from autoparticles.invariants.space import as_kernel_box, check_atoms, inverse_edges, nearest_image
 
 
 @functools.cache

@@ -18,8 +18,7 @@ import numpy as np
 
 from autoparticles.invariants.neighbours import NeighbourList
 from autoparticles.invariants.radial import KINDS, _contract_kernel, _radial_kernel
-from autoparticles.invariants.space import as_kernel_box
-from autoparticles.invariants.space import displacement
+from autoparticles.invariants.space import as_kernel_box, displacement
 from autoparticles.molecular.agent import WaterModel
 
 
@@ -128,14 +127,14 @@ class StiffPart:
         self.species = np.ascontiguousarray(species, dtype=np.int64)
         self.pairs = MoleculePairs(positions, numbers, nlist)
         basis, table = model.basis, model.basis.table()
-        n, r = len(self.species), 2 * basis.size
+        n, r, entries = len(self.species), 2 * basis.size, len(self.pairs.indices)
+        phi_b = np.empty((n, r))  # the bonded invariants, rewritten by every evaluation
         self._kernel_args = (
             as_kernel_box(nlist.box, 3), self.pairs.indptr, self.pairs.indices, self.pairs.mirror,
             KINDS[basis.kind], basis.centres, float(basis.eta), float(basis.cutoff),
-            float(table.start), float(table.step), table.values, table.slopes, np.empty((n, r)),
-            np.empty((len(self.pairs.indices), basis.size)), np.empty((len(self.pairs.indices), 3)),
-            np.empty((len(self.pairs.indices), 3), dtype=np.int64))
-        phi_b = self._kernel_args[12]
+            float(table.start), float(table.step), table.values, table.slopes, phi_b,
+            np.empty((entries, basis.size)), np.empty((entries, 3)),
+            np.empty((entries, 3), dtype=np.int64))
         losses, forces = np.empty(n), np.empty((n, 3))
         _stiff_evaluate(np.ascontiguousarray(positions, dtype=np.float64), self.species,
                         (np.zeros(2), np.zeros((2, r)), np.zeros((2, r, r))), self._kernel_args,
