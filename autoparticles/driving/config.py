@@ -131,6 +131,13 @@ class DrivingConfig(Settings):
     time_gap: float = setting(2.7, positive)
     """T of the time-gap penalty, in time units (2.7 ≈ the collision-free speed model's 1 s
     in the crowd's units, where one time unit is 0.373 s)."""
+    reward_clearance: float = setting(0.0, finite)
+    """c_cl, weight of the near-miss penalty max(1 − g/(m r), 0) dt, g the surface gap to the
+    nearest body (moving or static) and r the own radius: it prices passing closer than
+    m r = `clearance` × radius, so the learner hears of a graze before it becomes a contact
+    (0: off, the default)."""
+    clearance: float = setting(0.25, positive)
+    """m of the near-miss penalty, as a fraction of the particle's own radius."""
     reward_effort: float = setting(0.01, finite)
     """c_a, weight of (|a_int|/a_max)² dt."""
     episode_steps: int = setting(500, positive)

@@ -221,6 +221,22 @@ def gap_excess(x, v, box, indptr, indices, radii, v0, time_gap, out):
 
 
 @numba.njit(cache=True)
+def clearance_deficit(x, box, indptr, indices, radii, margin, out):
+    """For each moving row i < M = len(out): out[i] = max(1 − g_i / (margin r_i), 0), g_i the
+    smallest surface gap |x_j − x_i| − r_i − r_j to a listed body (moving or static; an
+    overlap counts as g = 0): 1 in contact, falling linearly to 0 at a gap of margin × the
+    own radius."""
+    for i in range(out.shape[0]):
+        nearest = np.inf
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            rx = minimum_image(x[j, 0] - x[i, 0], box[0])
+            ry = minimum_image(x[j, 1] - x[i, 1], box[1])
+            nearest = min(nearest, np.sqrt(rx * rx + ry * ry) - radii[i] - radii[j])
+        out[i] = max(1.0 - max(nearest, 0.0) / (margin * radii[i]), 0.0)
+
+
+@numba.njit(cache=True)
 def raw_observation(x, v, neighbours, box, v_max, out):
     """World-frame (x/L, y/L, vx/v_max, vy/v_max) of each particle, then of its neighbours
     (rows of `neighbours`, -1 padded with zeros)."""

@@ -497,6 +497,10 @@ class DrivingWorld:
         if c.reward_gap:
             dynamics.gap_excess(self._x, self._v, self._box, self._nlist.indptr,
                                 self._nlist.indices, p.radius, p.v0, c.time_gap, gap)
+        near = np.zeros(m)
+        if c.reward_clearance:
+            dynamics.clearance_deficit(self._x, self._box, self._nlist.indptr,
+                                       self._nlist.indices, p.radius, c.clearance, near)
         present = ~self.left  # in the world during this step (who leaves now included)
         arrived = self._arrivals() & present
         leaving = arrived & p.leaves
@@ -511,7 +515,8 @@ class DrivingWorld:
                  "reward_collision": -c.reward_collision * (counts + wall_counts),
                  "reward_effort": -c.reward_effort * effort * c.dt,
                  "reward_overlap": -c.reward_overlap * depth * c.dt,
-                 "reward_gap": -c.reward_gap * gap * c.dt}
+                 "reward_gap": -c.reward_gap * gap * c.dt,
+                 "reward_clearance": -c.reward_clearance * near * c.dt}
         rewards = sum(terms.values())
         self.steps += 1
         info = {**terms, "collisions": counts, "wall_collisions": wall_counts,

@@ -119,3 +119,37 @@ def test_gap_penalty_charges_a_particle_closing_in_on_one_ahead():
     assert info["reward_gap"][1] == 0.0
     np.testing.assert_allclose(rewards, sum(value for key, value in info.items()
                                             if key.startswith("reward_")))
+
+
+def test_clearance_deficit_matches_all_pairs_and_reads_one_in_contact():
+    from autoparticles.driving import dynamics
+    from autoparticles.invariants.neighbours import NeighbourList
+
+    rng = np.random.default_rng(5)
+    box = np.array([10.0, 10.0])
+    x = rng.uniform(0, 10, (30, 2))
+    radii = rng.uniform(0.2, 0.5, 30)
+    nlist = NeighbourList(3.0, box, skin=0.0)
+    nlist.update(x)
+    margin, out = 1.5, np.empty(30)
+    dynamics.clearance_deficit(x, box, nlist.indptr, nlist.indices, radii, margin, out)
+    d = x[None] - x[:, None]
+    d -= box * np.round(d / box)
+    gaps = np.linalg.norm(d, axis=2) - radii[:, None] - radii[None]
+    np.fill_diagonal(gaps, np.inf)
+    expected = np.clip(1 - np.maximum(gaps.min(axis=1), 0) / (margin * radii), 0, None)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    assert (out == 1).any() and (out == 0).any() and ((out > 0) & (out < 1)).any()
+
+
+def test_clearance_penalty_charges_both_of_a_close_pair_and_nobody_far():
+    world = world_at_speeds([0.0, 0.0, 0.0], reward_clearance=4.0, clearance=0.5)
+    world.positions = [[5.0, 10.0], [6.1, 10.0], [15.0, 10.0]]  # gap 0.1, margin 0.25
+    world.observe()
+    _, rewards, info = world.step(np.zeros((3, 2)))
+    gap = world.positions[1, 0] - world.positions[0, 0] - 1.0
+    expected = -4.0 * (1 - gap / 0.25) * world.config.dt
+    assert info["reward_clearance"][:2] == pytest.approx([expected, expected])
+    assert info["reward_clearance"][2] == 0.0
+    np.testing.assert_allclose(rewards, sum(value for key, value in info.items()
+                                            if key.startswith("reward_")))
