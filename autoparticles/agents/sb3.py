@@ -3,7 +3,8 @@ and resume, atomic checkpoints and a resumable progress log.
 
 A run folder holds the system's settings files (see `config.claim_folder`), `progress.csv`
 (one row per `log_every` SB3 timesteps, columns given by the system), `checkpoint.zip`
-(rewritten atomically every `checkpoint_every` timesteps) and, at the end, `model.zip`.
+(rewritten atomically every `checkpoint_every` timesteps), with `select_every` the best
+model on validation episodes (`best.zip`, `best.json`) and, at the end, `model.zip`.
 Starting again on the same folder resumes from the checkpoint.
 
 SB3's own `CheckpointCallback` writes a new `NAME_STEPS_steps.zip` each time, not atomically,
@@ -12,6 +13,8 @@ a resumed run logs again; so checkpoints and the log are one callback here (`Tra
 """
 
 import csv
+import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +83,12 @@ class TrainSettings(Settings):
     imitate_steps: int = setting(50_000, positive)
     """Particle-steps of demonstrations recorded for `imitate`."""
     imitate_epochs: int = setting(30, positive)
+    select_every: int = setting(0, non_negative)
+    """Every that many timesteps (and once at the end), score the deterministic policy on the
+    system's held-out validation episodes and keep the best so far as best.zip, its score in
+    best.json (0: off). Evaluate best.zip on other episodes than the validation ones."""
+    select_episodes: int = setting(16, positive)
+    """Validation episodes per score of `select_every`."""
     mirror: bool = False
     """PPO: a policy equivariant under a reflection of the world (`agents.mirror`), for
     systems that name the observation and action columns a reflection flips."""
@@ -164,11 +173,33 @@ def keep_rows_until(path: Path, steps: int) -> None:
         path.write_text("".join(kept))
 
 
-def training_log(settings: TrainSettings, out: Path, tracker, progress: bool):
+class BestModel:
+    """The best model of a run by a validation score (higher is better): best.zip and
+    best.json (`{"score", "timesteps"}`) in `out`, kept across resumes."""
+
+    def __init__(self, out: Path, score):
+        self.out, self.score = out, score
+        record = out / "best.json"
+        self.best = json.loads(record.read_text())["score"] if record.exists() else -math.inf
+
+    def offer(self, model) -> float:
+        """Score `model`; keep it when it beats the best so far; returns its score."""
+        value = float(self.score(model))
+        if value > self.best:
+            self.best = value
+            save_model(model, self.out / "best.zip")
+            atomic_write(self.out / "best.json", lambda path: Path(path).write_text(
+                json.dumps({"score": value, "timesteps": int(model.num_timesteps)}) + "\n"))
+        return value
+
+
+def training_log(settings: TrainSettings, out: Path, tracker, progress: bool,
+                 best: BestModel | None = None):
     """The SB3 callback of a training run: every step it hands `locals` to tracker.add; every
     `log_every` timesteps it appends `(timesteps, *tracker.row(), wall_seconds)` to
     progress.csv (header `("particle_steps", *tracker.columns, "wall_seconds")`) and shows
-    tracker.postfix(row) on the bar; every `checkpoint_every` it saves checkpoint.zip."""
+    tracker.postfix(row) on the bar; every `checkpoint_every` it saves checkpoint.zip; every
+    `select_every` it offers the model to `best`."""
     from stable_baselines3.common.callbacks import BaseCallback
     from tqdm.auto import tqdm
 
@@ -184,6 +215,7 @@ def training_log(settings: TrainSettings, out: Path, tracker, progress: bool):
             tracker.clear()
             self.next_log = self.num_timesteps + settings.log_every
             self.next_checkpoint = self.num_timesteps + settings.checkpoint_every
+            self.next_select = self.num_timesteps + settings.select_every
             self.csv_path = out / "progress.csv"
             if self.csv_path.exists():
                 keep_rows_until(self.csv_path, self.num_timesteps)
@@ -205,6 +237,11 @@ def training_log(settings: TrainSettings, out: Path, tracker, progress: bool):
             if self.num_timesteps >= self.next_checkpoint:
                 save_model(self.model, out / "checkpoint.zip")
                 self.next_checkpoint += settings.checkpoint_every
+            if best is not None and self.num_timesteps >= self.next_select:
+                self.bar.set_description_str(
+                    f"particle-steps (validation {best.offer(self.model):.4f}, best "
+                    f"{best.best:.4f})", refresh=False)
+                self.next_select += settings.select_every
             return True
 
         def close(self):
@@ -248,11 +285,15 @@ def clone_behaviour(model, observations, actions, epochs: int, settings, batch_s
 
 
 def train_model(settings: TrainSettings, venv, out, tracker, progress: bool = True,
-                demonstrations=None, mirror=None) -> Path:
+                demonstrations=None, mirror=None, score=None) -> Path:
     """Train (or resume) on `venv` into the claimed folder `out`; returns model.zip's path.
     demonstrations: a function () -> (observations, actions) for `settings.imitate`, called
-    only when a new model starts; mirror: as for `make_model`."""
+    only when a new model starts; mirror: as for `make_model`; score: model -> validation
+    score (higher is better), which `settings.select_every` needs."""
     out = Path(out)
+    if settings.select_every and score is None:
+        raise ValueError("select_every needs a system that scores models on validation episodes")
+    best = BestModel(out, score) if settings.select_every else None
     fresh = not (out / "checkpoint.zip").exists()
     model = make_model(settings, venv, out / "checkpoint.zip", mirror)
     if fresh and settings.imitate:
@@ -263,12 +304,14 @@ def train_model(settings: TrainSettings, venv, out, tracker, progress: bool = Tr
             f"{settings.imitate_epochs} epochs, final mean squared error {loss:.4g}\n")
     remaining = settings.steps - model.num_timesteps
     if remaining > 0:
-        callback = training_log(settings, out, tracker, progress)
+        callback = training_log(settings, out, tracker, progress, best)
         try:
             model.learn(remaining, callback=callback, reset_num_timesteps=False)
         finally:
             callback.close()
         save_model(model, out / "checkpoint.zip")
+        if best is not None:
+            best.offer(model)
     return save_model(model, out / "model.zip")
 
 

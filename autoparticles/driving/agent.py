@@ -155,7 +155,12 @@ def load_model_policy(path, config: DrivingConfig) -> Policy:
 
     hint = (f"observation={config.observation!r}, neighbour_rule={config.neighbour_rule!r}, "
             f"action={config.action!r}")
-    act = model_policy(load_trained_model(path, config.obs_dim, hint))
+    return percept_policy(model_policy(load_trained_model(path, config.obs_dim, hint)), config)
+
+
+def percept_policy(act, config: DrivingConfig) -> Policy:
+    """The policy observation -> actions `act` as a Percept -> actions policy, mirror-averaged
+    where `config.mirror_alone` asks for it."""
     if config.mirror_alone:
         return mirrored_when_alone(act, config)
     return lambda percept: act(percept.observation)

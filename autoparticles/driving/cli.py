@@ -3,6 +3,7 @@
 Every command takes --config FILE and --set KEY=VALUE (DrivingConfig fields); flags that
 mirror a settings field take their defaults from the dataclass (`config.add_flags`)."""
 
+import json
 from pathlib import Path
 
 from autoparticles.agents.sb3 import TrainSettings
@@ -51,6 +52,11 @@ def _drive_train(args) -> int:
     args.out = args.out or f"runs/drive-{scene}{config.observation}-{settings.algo}{optimizer}-s{settings.seed}"
     model = train(config, settings, args.out)
     print(f"wrote {model}")
+    if settings.select_every:
+        best = json.loads((model.parent / "best.json").read_text())
+        model = model.parent / "best.zip"
+        print(f"best on validation: {model} (after {best['timesteps']:,} particle-steps, "
+              f"reward per particle-step {best['score']:.4f})")
     summary = evaluate(load_model_policy(model, config), config, episodes=2, seed=10_000)
     print(format_metrics(summary, "evaluation (2 episodes, unseen seeds)"))
     return 0

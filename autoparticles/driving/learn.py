@@ -3,7 +3,8 @@
 
 The output folder holds `config.json` (the resolved world config), `train.json` (learner
 settings), `progress.csv` (collision rate, forward speed and reward against particle-steps),
-`checkpoint.zip` and, at the end, `model.zip`. Starting again on the same folder resumes.
+`checkpoint.zip`, with `select_every` the best model on validation episodes (`best.zip`,
+`best.json`) and, at the end, `model.zip`. Starting again on the same folder resumes.
 """
 
 from pathlib import Path
@@ -70,6 +71,32 @@ def demonstrations(config: DrivingConfig, policy: str, steps: int, seed: int = 0
     return np.concatenate(observations), np.concatenate(actions)
 
 
+VALIDATION_SEED = 900_000
+"""First world seed of the validation episodes that `select_every` scores models on (episode
+k: VALIDATION_SEED + k), far from the seeds evaluations use (0, 10000, 20000, ...)."""
+
+
+def validation_score(config: DrivingConfig, episodes: int):
+    """model -> the mean reward per particle and step of its deterministic policy over
+    `episodes` full validation episodes (the honest reward the learner maximises)."""
+    from autoparticles.agents.policies import model_policy
+    from autoparticles.driving.agent import percept_policy
+    from autoparticles.driving.world import DrivingWorld
+
+    world = DrivingWorld(config, seed=VALIDATION_SEED)
+
+    def score(model) -> float:
+        policy = percept_policy(model_policy(model), config)
+        total = 0.0
+        for episode in range(episodes):
+            world.reset(VALIDATION_SEED + episode)
+            for _ in range(config.episode_steps):
+                total += world.step(policy(world.percept()))[1].mean()
+        return total / (episodes * config.episode_steps)
+
+    return score
+
+
 def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = True) -> Path:
     """Train (or resume) and return the path of the final `model.zip`; with
     `settings.imitate` ("ttc", ...) a new policy first clones that policy's actions."""
@@ -85,4 +112,4 @@ def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = 
     return train_model(settings, venv, out, RolloutTracker(config, venv.num_envs), progress,
                        lambda: demonstrations(config, settings.imitate, settings.imitate_steps,
                                               settings.seed),
-                       mirror)
+                       mirror, validation_score(config, settings.select_episodes))

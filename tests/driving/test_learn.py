@@ -34,6 +34,32 @@ def test_training_writes_outputs_and_resumes(tmp_path):
     assert PPO.load(tmp_path / "model.zip").num_timesteps >= 4096
 
 
+def test_selection_keeps_the_best_validated_model_across_a_resume(tmp_path):
+    import json
+
+    from stable_baselines3 import PPO
+
+    from autoparticles.driving.learn import validation_score
+
+    learner = TrainSettings(steps=1024, n_steps=32, batch_size=256, n_epochs=1,
+                            select_every=256, select_episodes=1, learning_rate=3e-3)
+    train(SMALL, learner, tmp_path, progress=False)
+    score = validation_score(SMALL, 1)
+    first = json.loads((tmp_path / "best.json").read_text())
+    best = PPO.load(tmp_path / "best.zip", device="cpu")
+    assert best.num_timesteps == first["timesteps"] <= 1024
+    assert score(best) == pytest.approx(first["score"])  # validation episodes are seeded
+    assert score(PPO.load(tmp_path / "model.zip", device="cpu")) <= first["score"]
+    train(SMALL, dataclasses.replace(learner, steps=2048), tmp_path, progress=False)
+    second = json.loads((tmp_path / "best.json").read_text())
+    assert second["score"] >= first["score"]  # the resumed run competes with the kept best
+    assert score(PPO.load(tmp_path / "model.zip", device="cpu")) <= second["score"]
+    with pytest.raises(ValueError, match="select_every needs"):
+        from autoparticles.agents.sb3 import train_model
+
+        train_model(learner, None, tmp_path / "other", None)
+
+
 def test_cgd_optimizer_reaches_the_policy_and_resumes(tmp_path):
     from stable_baselines3 import PPO
 
