@@ -393,18 +393,27 @@ class DrivingWorld:
                 return
 
     def _place_free(self, i: int, index: int) -> None:
-        """Move particle i of type `index` to a free random point of its spawn region."""
+        """Move particle i of type `index` to a random point of its spawn region with a free
+        gap of at least v0²/a_max (twice its braking distance) to every body and wall: it
+        starts again at v0, and placed touching a body in its way it would hit it before it
+        could stop (the street's pedestrians did, behind the buildings on their sidewalk).
+        Of 100 tries the first that keeps the gap, else the one with the widest gap."""
         t, p = self.scene.types[index], self.particles
         x1, y1, x2, y2 = t.spawn if t.spawn is not None else (0.0, 0.0, *self._size)
+        clearance = t.v0 ** 2 / t.a_max
+        widest, chosen = -np.inf, None
         for _ in range(100):
             trial = self.rng.uniform((x1 + t.radius, y1 + t.radius), (x2 - t.radius, y2 - t.radius))
             gap = np.linalg.norm(displacement(trial, self._x, self._box), axis=1) - p.radius
             gap[i] = np.inf
-            walls_ok = (not len(self._segments)
-                        or segment_distance(trial[None], self._segments).min() > t.radius)
-            if gap.min() > t.radius and walls_ok:
+            if len(self._segments):
+                gap = np.append(gap, segment_distance(trial[None], self._segments).min())
+            free = gap.min() - t.radius
+            if free > widest:
+                widest, chosen = free, trial
+            if free > clearance:
                 break
-        self._x[i] = trial
+        self._x[i] = chosen
 
     def _respawn(self, hit: np.ndarray) -> None:
         p = self.particles

@@ -153,6 +153,28 @@ def test_walls_hold_particles_and_arrivals_respawn():
     assert arrivals > 0
 
 
+def test_an_arrival_starts_again_clear_of_every_body_by_twice_its_braking_distance():
+    from autoparticles.driving.placement import segment_distance
+
+    world = DrivingWorld(DrivingConfig(scenario="street"), seed=3)
+    p, m = world.particles, world.n_particles
+    walker = int(np.nonzero(p.group[:m] == list(world.scene.groups).index("pedestrian"))[0][0])
+    t = world.scene.types[p.type[walker]]
+    clearance = t.v0 ** 2 / t.a_max
+    for _ in range(30):
+        x = world.positions.copy()
+        x[walker] = [0.5 * (t.goal[0] + t.goal[2]), 0.5 * (t.goal[1] + t.goal[3])]
+        world.positions = x
+        _, _, info = world.step(np.zeros((m, 2)))
+        assert info["arrivals"][walker]
+        start = world.positions[walker]  # placed after the step's motion
+        gaps = np.linalg.norm(world.positions - start, axis=1) - p.radius - p.radius[walker]
+        gaps[walker] = np.inf
+        walls = segment_distance(start[None], world._segments).min() - p.radius[walker]
+        assert min(gaps.min(), walls) > clearance
+        assert t.spawn[1] <= start[1] <= t.spawn[3]
+
+
 def test_leaving_particles_are_parked_out_of_sight(tmp_path):
     text = DrivingConfig(scenario="bottleneck").scene.where
     scene = open(text).read().replace('goal = [21.0, 5.0, 24.0, 7.0]',
