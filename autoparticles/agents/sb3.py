@@ -179,8 +179,13 @@ class BestModel:
 
     def __init__(self, out: Path, score):
         self.out, self.score = out, score
-        record = out / "best.json"
-        self.best = json.loads(record.read_text())["score"] if record.exists() else -math.inf
+        record, self.best = out / "best.json", -math.inf
+        if record.exists() and (out / "best.zip").exists():
+            try:
+                self.best = float(json.loads(record.read_text())["score"])
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+                raise ValueError(f"{record} is not a best-model record ({error}); delete it "
+                                 f"and best.zip to select afresh") from None
 
     def offer(self, model) -> float:
         """Score `model`; keep it when it beats the best so far; returns its score."""

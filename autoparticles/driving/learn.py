@@ -112,4 +112,6 @@ def train(config: DrivingConfig, settings: TrainSettings, out, progress: bool = 
     return train_model(settings, venv, out, RolloutTracker(config, venv.num_envs), progress,
                        lambda: demonstrations(config, settings.imitate, settings.imitate_steps,
                                               settings.seed),
-                       mirror, validation_score(config, settings.select_episodes))
+                       mirror,
+                       validation_score(config, settings.select_episodes)
+                       if settings.select_every else None)
