@@ -1,9 +1,10 @@
 """The learned water on OpenMM against our own engine: steps/s for growing boxes.
 
     python benchmarks/bench_openmm_water.py [--molecules 64 512 4096] [--threads 1 2]
-        [--forces kernels expressions] [--mts 1 4] [--seconds 20]
+        [--forces kernels expressions] [--mts 1 4] [--seconds 20] [--model pair]
 
-Both run the shipped model (conservative, Nosé–Hoover chain, 300 K, 0.5 fs) from the same
+Both run the shipped pair model, or --model (conservative, Nosé–Hoover chain, 300 K, 0.5 fs;
+the expressions form takes radial models only, so not the shipped default) from the same
 box: the peers' random 64-molecule box, tiled k × k × k for 64·k³ molecules; OpenMM on its
 CPU platform with 1 and 2 threads, the model in each of its forms (molecular/openmm_system.py:
 our kernels in a PythonForce, or CustomGBForce expressions).
@@ -120,9 +121,11 @@ def main():
     parser.add_argument("--mts", type=int, nargs="+", default=[1, 4],
                         help="our engine's multiple-time-step factors, one row each")
     parser.add_argument("--seconds", type=float, default=20.0, help="least timing per row [s]")
+    parser.add_argument("--model", default="pair",
+                        help="shipped model name or model file (default: pair)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
-    model, settings = load_model(), RunSettings()
+    model, settings = load_model(args.model), RunSettings()
     rows = []
     for molecules in args.molecules:
         runs = [("autoparticles" + (f", mts {k}" if k > 1 else ""),

@@ -126,20 +126,26 @@ class WaterModel:
         return atomic_savez(Path(path), arrays)
 
 
-SHIPPED_MODEL = "water_model.npz"
+SHIPPED_MODELS = {"default": "water_model.npz", "pair": "water_model_pair.npz",
+                  "angular": "water_model_angular.npz"}
+"""Models shipped with the package, by name (`--model pair`), all fitted on the shipped 300 K
+data: `pair` (`water fit`, its defaults), `angular` (`water fit --invariants angular --ridge
+1e-3 --molecule-weight 0`) and `default`, the two blended half and half (`water blend`)."""
 
 
-def shipped_model_path() -> Path:
+def shipped_model_path(name: str = "default") -> Path:
     from importlib import resources
 
-    return Path(str(resources.files("autoparticles") / "data" / SHIPPED_MODEL))
+    return Path(str(resources.files("autoparticles") / "data" / SHIPPED_MODELS[name]))
 
 
 def load_model(path=None, basis: str | None = None) -> WaterModel:
-    """Read a model file (default: the model shipped with the package, fitted with
-    `autoparticles water fit` on the shipped data); refuses files of another format or
-    version (or `basis`, if given). Files without an 'invariants' entry are radial."""
-    path = shipped_model_path() if path is None else Path(path)
+    """Read a model file: the shipped default (path None), a shipped model by its name in
+    SHIPPED_MODELS, or the file at `path`; refuses files of another format or version (or
+    `basis`, if given). Files without an 'invariants' entry are radial."""
+    if path is None or str(path) in SHIPPED_MODELS:
+        path = shipped_model_path("default" if path is None else str(path))
+    path = Path(path)
     arrays = read_npz(path, "model file")
     try:
         header = json.loads(str(arrays["header"]))

@@ -205,16 +205,34 @@ def sensitivities(model: WaterModel, data: ReferenceData, frames: np.ndarray) ->
     return out
 
 
+def split_errors(model: WaterModel, data: ReferenceData, parts=("test",),
+                 from_positions: bool = False) -> dict:
+    """{species: {part: force_errors}} on every 4th frame of each time block of the fit's
+    split (learn.SPLIT)."""
+    frames = split_frames(data.n_frames)
+    targets = target_forces(data, from_positions)
+    errors = {part: force_errors(model, data, frames[part][::4], targets) for part in parts}
+    return {name: {part: errors[part][name] for part in parts} for name in SPECIES_NAMES}
+
+
+def format_test_errors(errors: dict) -> str:
+    """A table of the test frames' relative force RMSE per species; errors: {model name:
+    split_errors(...)}."""
+    width = max(map(len, errors)) + 2
+    lines = [f"relative force RMSE on the test frames\n{'model':{width}s}{'O':>8s}{'H':>8s}"]
+    lines += [f"{name:{width}s}{e['O']['test']['rel_rmse']:8.3f}{e['H']['test']['rel_rmse']:8.3f}"
+              for name, e in errors.items()]
+    return "\n".join(lines)
+
+
 def fit_report(data: ReferenceData, settings: FitSettings, progress: bool = True):
     """Fit and measure: returns (model, report) with per-species train/test errors and the
     invariants ranked by sensitivity."""
     model, info = fit_model(data, settings, progress)
-    frames = split_frames(data.n_frames)
-    targets = target_forces(data, settings.from_positions)
-    errors = {part: force_errors(model, data, frames[part][::4], targets) for part in ("train", "test")}
-    report = {name: {part: errors[part][name] for part in errors} for name in SPECIES_NAMES}
+    report = split_errors(model, data, ("train", "test"), settings.from_positions)
+    test = split_frames(data.n_frames)["test"]
     return model, {"errors": report, "ridge": info["ridge"], "frames": info["frames"],
-                   "sensitivity": sensitivities(model, data, frames["test"][::10])}
+                   "sensitivity": sensitivities(model, data, test[::10])}
 
 
 def format_fit_report(report: dict, top: int = 6) -> str:

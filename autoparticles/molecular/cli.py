@@ -13,6 +13,8 @@ from autoparticles.config import add_flags
 
 SETTINGS = "settings.json"
 """File name of a command's resolved settings in its output folder."""
+MODEL_HELP = ("model file from `water fit` or `water blend`, or default / pair / angular for "
+              "a shipped one (default: the shipped default, pair and angular blended)")
 
 
 def _resolve(args, cls):
@@ -78,6 +80,28 @@ def _water_fit(args) -> int:
     print(f"\nwrote {args.out} and {fit_settings_path(args.out)}")
     if args.json:
         print(json.dumps(report["errors"]))
+    return 0
+
+
+def _water_blend(args) -> int:
+    import json
+
+    from autoparticles.molecular.agent import load_model
+    from autoparticles.molecular.analysis import format_test_errors, split_errors
+    from autoparticles.molecular.blend import blend_models
+
+    first, second = load_model(args.first), load_model(args.second)
+    model = blend_models(first, second, args.share)
+    data = _load_data(args.data)
+    claim(args, "--out", args.out)
+    errors = {name: split_errors(m, data) for name, m in
+              ((str(args.first), first), (str(args.second), second),
+               (f"blend, share {args.share:g}", model))}
+    model.save(args.out)
+    print(format_test_errors(errors))
+    print(f"\nwrote {args.out}")
+    if args.json:
+        print(json.dumps(errors))
     return 0
 
 
@@ -203,8 +227,7 @@ def _water_watch(args) -> int:
 def _add_simulation_options(parser) -> None:
     from autoparticles.molecular.config import FORCE_FORMS, MODES, RunSettings
 
-    parser.add_argument("--model", default=None,
-                        help="model file from `water fit` (default: the shipped model)")
+    parser.add_argument("--model", default=None, help=MODEL_HELP)
     parser.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
     add_flags(parser, RunSettings, "ps", "temperature", "dt", "thermostat", "seed")
     parser.add_argument("--mode", choices=MODES, default=None,
@@ -223,7 +246,7 @@ def _add_simulation_options(parser) -> None:
 
 
 def add_commands(sub) -> None:
-    from autoparticles.molecular.config import FitSettings, ReferenceRunSpec
+    from autoparticles.molecular.config import BLEND_SHARE, FitSettings, ReferenceRunSpec
 
     wsub = group(sub, "water", "molecular learning dynamics of water")
     ref = command(wsub, "reference", _water_reference,
@@ -250,6 +273,19 @@ def add_commands(sub) -> None:
     fit.add_argument("--out", default="runs/water-fit/model.npz",
                      help="model file (its settings go beside it: NAME.settings.json)")
     fit.add_argument("--json", action="store_true", help="also print the errors as JSON")
+
+    blend = command(wsub, "blend", _water_blend, "weighted sum of two fitted models: "
+                    "E = (1 - share)·E_first + share·E_second", writes=True)
+    blend.add_argument("first", help="model file or shipped name (e.g. pair)")
+    blend.add_argument("second", help="model file or shipped name fitted on the same data, "
+                       "with the same radial invariants and perhaps more (e.g. angular)")
+    blend.add_argument("--share", type=float, default=BLEND_SHARE,
+                       help=f"weight of the second model, from 0 to 1 (default: {BLEND_SHARE:g}, "
+                       "the shipped default's)")
+    blend.add_argument("--data", default=None, help="dataset whose test frames the errors "
+                       "are measured on, or 300K / 330K for a shipped one (default: 300K)")
+    blend.add_argument("--out", default="runs/water-blend/model.npz", help="model file")
+    blend.add_argument("--json", action="store_true", help="also print the errors as JSON")
 
     run = command(wsub, "run", _water_run, "learning-based simulation with a fitted model",
                    writes=True)
@@ -278,7 +314,8 @@ def add_commands(sub) -> None:
     wwatch = command(wsub, "watch", _water_watch, "replay a trajectory or run a model live",
                       writes=True)
     wwatch.add_argument("--trajectory", default=None, help="extended XYZ from `water run`")
-    wwatch.add_argument("--model", default=None, help="run this model live from the reference")
+    wwatch.add_argument("--model", default=None, help="run this model live from the "
+                        "reference: a model file, or default / pair / angular for a shipped one")
     wwatch.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
     wwatch.add_argument("--frames", type=COUNT, default=200,
                         help="frames to show (live: 10 steps each; replay: evenly spaced)")
