@@ -75,7 +75,7 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     pair_model, report = fit_report(data, FitSettings())
     print(format_fit_report(report))
 
-    _section("water: the default model, the pair model blended with the shipped angular one")
+    _section("water: the default model (this pair fit + shipped angular, half each)")
     angular = load_model("angular")
     water_model = blend_models(pair_model, angular, BLEND_SHARE)
     water_model.save(out / "water-model.npz")

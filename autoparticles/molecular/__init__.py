@@ -5,7 +5,7 @@ and its validation against the reference.
 
 The folder has the shape of every system: config (species, settings), world (integrators,
 the run loop and its observers), agent (the losses, forces, model file), learn (the fit),
-analysis and validation (observables, the table against the reference), watch, cli; plus
+blend (the weighted sum of two fitted models), analysis and validation (observables, the table against the reference), watch, cli; plus
 reference/ (CP2K), openmm_system (the model on OpenMM), io, units and box.
 """
 
@@ -16,7 +16,7 @@ _EXPORTS = {
     "FitSettings": _M + "config", "RunSettings": _M + "config",
     "ReferenceRunSpec": _M + "config",
     "WaterModel": _M + "agent", "load_model": _M + "agent",
-    "fit_model": _M + "learn",
+    "fit_model": _M + "learn", "blend_models": _M + "blend",
     "fit_report": _M + "analysis",
     "read_extxyz": _M + "io",
     "ReferenceData": _M + "reference.dataset", "load_reference": _M + "reference.dataset",
