@@ -5,8 +5,9 @@ and its validation against the reference.
 
 The folder has the shape of every system: config (species, settings), world (integrators,
 the run loop and its observers), agent (the losses, forces, model file), learn (the fit),
-blend (the weighted sum of two fitted models), analysis and validation (observables, the table against the reference), watch, cli; plus
-reference/ (CP2K), openmm_system (the model on OpenMM), io, units and box.
+analysis and validation (observables, the table against the reference), watch, cli; plus
+blend (the weighted sum of two fitted models), reference/ (CP2K), openmm_system (the model on
+OpenMM), io, units and box.
 """
 
 from autoparticles.exports import lazy_exports

@@ -38,10 +38,9 @@ def _check_compatible(first: WaterModel, second: WaterModel, share: float) -> No
                              f"means (by up to {gap:.3g}): fit both on the same data and frames")
 
 
-def blend_models(first: WaterModel, second: WaterModel, share: float,
-                 metadata: dict | None = None) -> WaterModel:
-    """(1 − share)·first + share·second, over the second model's invariants; metadata: extra
-    entries beside the record of both parts."""
+def blend_models(first: WaterModel, second: WaterModel, share: float) -> WaterModel:
+    """(1 − share)·first + share·second, over the second model's invariants; its metadata
+    records the share and both parts' metadata."""
     _check_compatible(first, second, share)
     losses = []
     for a, b in zip(first.species_losses, second.species_losses):
@@ -50,7 +49,6 @@ def blend_models(first: WaterModel, second: WaterModel, share: float,
         linear[:f] += (1.0 - share) * a.linear
         quadratic[:f, :f] += (1.0 - share) * a.quadratic
         losses.append(QuadraticLoss(linear, quadratic, b.centre.copy()))
-    record = {"blend": {"share": share, "first": first.metadata, "second": second.metadata},
-              **(metadata or {})}
+    record = {"blend": {"share": share, "first": first.metadata, "second": second.metadata}}
     return WaterModel(second.basis, tuple(losses), second.mode, second.bounds, record,
                       second.angular)
