@@ -1,9 +1,9 @@
 """`autoparticles demo`: the main job on built-in defaults, end to end.
 
 Invariants throughput, driving baselines, a short PPO training on the four invariants with
-its evaluation next to the baselines, the shipped CP2K water data, a fitted pair water model
-blended with the shipped angular one (which gives the default model) with a short learned
-simulation and its validation table, and one GIF of each system in `demo-output/`.
+its evaluation next to the baselines, the shipped CP2K water data, a fitted water model with
+a short learned simulation and its validation table, and one GIF of each system in
+`demo-output/`.
 """
 
 import time
@@ -36,11 +36,8 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     from autoparticles.driving.config import DrivingConfig
     from autoparticles.driving.learn import TrainSettings, train
     from autoparticles.driving.watch import watch_driving
-    from autoparticles.molecular.agent import load_model
-    from autoparticles.molecular.analysis import (describe_text, fit_report, format_fit_report,
-                                                  format_test_errors, split_errors)
-    from autoparticles.molecular.blend import blend_models
-    from autoparticles.molecular.config import BLEND_SHARE, FitSettings, RunSettings
+    from autoparticles.molecular.analysis import describe_text, fit_report, format_fit_report
+    from autoparticles.molecular.config import FitSettings, RunSettings
     from autoparticles.molecular.reference.dataset import load_reference
     from autoparticles.molecular.validation import print_table, validate_model
     from autoparticles.molecular.watch import watch_water
@@ -71,17 +68,11 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     data = load_reference()
     print(describe_text(data))
 
-    _section("water: fit the O and H losses of the pair model")
-    pair_model, report = fit_report(data, FitSettings())
-    print(format_fit_report(report))
-
-    _section("water: the default model (this pair fit + shipped angular, half each)")
-    angular = load_model("angular")
-    water_model = blend_models(pair_model, angular, BLEND_SHARE)
+    _section("water: fit the O and H losses (default model)")
+    settings = FitSettings(frame_stride=4 if quick else 2)
+    water_model, report = fit_report(data, settings)
     water_model.save(out / "water-model.npz")
-    print(format_test_errors({"pair (just fitted)": split_errors(pair_model, data),
-                              "angular (shipped)": split_errors(angular, data),
-                              f"blend, share {BLEND_SHARE:g}": split_errors(water_model, data)}))
+    print(format_fit_report(report))
 
     _section("water: learned simulation vs the reference")
     ps = 3.0 if quick else 10.0

@@ -4,7 +4,7 @@
         [--forces kernels expressions] [--mts 1 4] [--seconds 20] [--model pair]
 
 Both run the shipped pair model, or --model (conservative, Nosé–Hoover chain, 300 K, 0.5 fs;
-the expressions form takes radial models only, so not the shipped default) from the same
+the expressions form takes radial models only) from the same
 box: the peers' random 64-molecule box, tiled k × k × k for 64·k³ molecules; OpenMM on its
 CPU platform with 1 and 2 threads, the model in each of its forms (molecular/openmm_system.py:
 our kernels in a PythonForce, or CustomGBForce expressions).
@@ -121,8 +121,8 @@ def main():
     parser.add_argument("--mts", type=int, nargs="+", default=[1, 4],
                         help="our engine's multiple-time-step factors, one row each")
     parser.add_argument("--seconds", type=float, default=20.0, help="least timing per row [s]")
-    parser.add_argument("--model", default="pair",
-                        help="shipped model name or model file (default: pair)")
+    parser.add_argument("--model", default=None,
+                        help="shipped model name or model file (default: the shipped pair model)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     model, settings = load_model(args.model), RunSettings()

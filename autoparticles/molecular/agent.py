@@ -126,11 +126,12 @@ class WaterModel:
         return atomic_savez(Path(path), arrays)
 
 
-SHIPPED_MODELS = {"default": "water_model.npz", "pair": "water_model_pair.npz",
-                  "angular": "water_model_angular.npz"}
-"""Models shipped with the package, by name (`--model pair`), all fitted on the shipped 300 K
-data: `pair` (`water fit`, its defaults), `angular` (`water fit --invariants angular --ridge
-1e-3 --molecule-weight 0`) and `default`, the two blended half and half (`water blend`)."""
+SHIPPED_MODELS = {"default": "water_model.npz", "pair": "water_model.npz",
+                  "angular": "water_model_angular.npz", "blend": "water_model_blend.npz"}
+"""Models shipped with the package, by name (`--model angular`), all fitted on the shipped
+300 K data: `default` or `pair` (`water fit`, its defaults), `angular` (`water fit
+--invariants angular --ridge 1e-3 --molecule-weight 0`) and `blend`, the two half and half
+(`water blend pair angular`)."""
 
 
 def shipped_model_path(name: str = "default") -> Path:

@@ -5,7 +5,7 @@ data means); the second may read more features after them (the angular ones). As
 loss is a quadratic of its invariants, the sum is again one quadratic loss per species, over
 the second model's features, so the blend is an ordinary model file: its forces are the same
 weighted sum of the two models' forces, and PSD quadratic parts stay PSD (a convex fit stays
-convex). The shipped default is the pair model blended with an angular one (README)."""
+convex). The shipped `blend` model is the pair model and the angular one, half each (README)."""
 
 import numpy as np
 

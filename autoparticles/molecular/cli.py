@@ -13,8 +13,8 @@ from autoparticles.config import add_flags
 
 SETTINGS = "settings.json"
 """File name of a command's resolved settings in its output folder."""
-MODEL_HELP = ("model file from `water fit` or `water blend`, or default / pair / angular for "
-              "a shipped one (default: the shipped default, pair and angular blended)")
+MODEL_HELP = ("model file from `water fit` or `water blend`, or pair / angular / blend for a "
+              "shipped one (default: the shipped pair model)")
 
 
 def _resolve(args, cls):
@@ -281,7 +281,7 @@ def add_commands(sub) -> None:
                        "with the same radial invariants and perhaps more (e.g. angular)")
     blend.add_argument("--share", type=float, default=BLEND_SHARE,
                        help=f"weight of the second model, from 0 to 1 (default: {BLEND_SHARE:g}, "
-                       "the shipped default's)")
+                       "the shipped blend's)")
     blend.add_argument("--data", default=None, help="dataset whose test frames the errors "
                        "are measured on, or 300K / 330K for a shipped one (default: 300K)")
     blend.add_argument("--out", default="runs/water-blend/model.npz", help="model file")
@@ -315,7 +315,7 @@ def add_commands(sub) -> None:
                       writes=True)
     wwatch.add_argument("--trajectory", default=None, help="extended XYZ from `water run`")
     wwatch.add_argument("--model", default=None, help="run this model live from the "
-                        "reference: a model file, or default / pair / angular for a shipped one")
+                        "reference: a model file, or pair / angular / blend for a shipped one")
     wwatch.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
     wwatch.add_argument("--frames", type=COUNT, default=200,
                         help="frames to show (live: 10 steps each; replay: evenly spaced)")

@@ -27,9 +27,9 @@ _BY_SYMBOL = {e.symbol: e.number for e in SPECIES}
 MODES = ("conservative", "agent")
 """Force modes of a model (see agent.py)."""
 BLEND_SHARE = 0.5
-"""The shipped default model's share of the angular model in its blend with the pair model
-(blend.py): the smallest of those measured (0.4, 0.5, 0.6) whose test force errors are both
-within 0.10 (README)."""
+"""The shipped blend's share of the angular model beside the pair model (blend.py): the
+smallest of those measured (0.4, 0.5, 0.6) whose test force errors are both within 0.10
+(README)."""
 FORCE_FORMS = ("kernels", "expressions")
 """How a model enters OpenMM (see openmm_system.py); the first is the default."""
 

@@ -14,18 +14,18 @@ def test_fit_bar_is_labelled_plainly(capfd):
     assert "fitting frames" in err and "design" not in err
 
 
-def test_the_default_settings_are_the_shipped_pair_models_and_are_checked():
+def test_the_default_settings_are_the_shipped_models_and_are_checked():
     import pytest
 
     from autoparticles.molecular.agent import load_model
 
-    shipped = load_model("pair").metadata["fit"]
+    shipped = load_model().metadata["fit"]
     defaults = FitSettings()
     assert (defaults.basis, defaults.convex) == ("gaussian", True)
     keys = ("basis", "convex", "order", "cutoff", "invariants", "molecule_weight")
     assert {k: shipped[k] for k in keys} == {k: getattr(defaults, k) for k in keys}
-    blend = load_model().metadata["blend"]  # the default: the pair and angular models, half each
-    assert blend["first"] == load_model("pair").metadata
+    blend = load_model("blend").metadata["blend"]  # the pair and angular models, half each
+    assert blend["first"] == load_model().metadata
     assert blend["second"] == load_model("angular").metadata and blend["share"] == 0.5
     assert defaults.molecule_rows_weight == 2.0
     assert FitSettings(mode="agent").molecule_rows_weight == 0.0

@@ -38,11 +38,10 @@ def reference():
 
 
 @pytest.mark.parametrize("forces", ["kernels", "expressions"])
-def test_shipped_models_agree_with_our_engine_on_reference_frames(reference, forces):
-    """kernels: the default model; expressions (radial models only): the pair model."""
+def test_shipped_model_agrees_with_our_engine_on_reference_frames(reference, forces):
     from autoparticles.molecular.agent import load_model
 
-    model, d = load_model("pair" if forces == "expressions" else None), reference
+    model, d = load_model(), reference
     system = omm.model_system(model, d.numbers, d.masses, d.box, forces)
     for platform, rtol in (("Reference", 1e-5), ("CPU", 1e-4)):  # CPU: partly single precision
         context = omm.make_context(system, openmm.VerletIntegrator(0.0005), platform)
@@ -190,10 +189,9 @@ def test_cli_refuses_before_writing(capsys, tmp_path, monkeypatch):
     refused(capsys, ["water", "run", "--engine", "openmm", "--model", str(wide), "--out", str(out)],
             "twice the model cutoff")
     refused(capsys, ["water", "run", "--engine", "openmm", "--openmm-forces", "expressions",
-                     "--out", str(out)], "angular", "--model pair")  # the shipped default
+                     "--model", "blend", "--out", str(out)], "angular", "--model pair")
     refused(capsys, ["water", "run", "--engine", "openmm", "--openmm-forces", "expressions",
-                     "--model", "pair", "--set", "mts=4", "--out", str(out)], "mts = 4",
-            "--openmm-forces kernels")
+                     "--set", "mts=4", "--out", str(out)], "mts = 4", "--openmm-forces kernels")
     present = [openmm.Platform.getPlatform(k).getName() for k in range(openmm.Platform.getNumPlatforms())]
     for missing in [p for p in ("CUDA", "OpenCL") if p not in present][:1]:  # (a GPU machine may have both)
         refused(capsys, ["water", "run", "--engine", "openmm", "--platform", missing, "--out",
@@ -208,9 +206,8 @@ def test_water_run_on_openmm_writes_its_trajectory(capsys, tmp_path, forces):
     from autoparticles.cli import main
 
     out = tmp_path / "run"
-    model = ["--model", "pair"] if forces == "expressions" else []  # (radial models only)
     assert main(["water", "run", "--engine", "openmm", "--openmm-forces", forces, "--ps", "0.005",
-                 "--set", "log_every=5", "--out", str(out)] + model) == 0
+                 "--set", "log_every=5", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("ok;") and (out / "traj.extxyz").exists()
     rows = (out / "log.csv").read_text().splitlines()
