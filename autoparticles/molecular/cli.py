@@ -13,6 +13,7 @@ from autoparticles.config import add_flags
 
 SETTINGS = "settings.json"
 """File name of a command's resolved settings in its output folder."""
+DATA_HELP = "reference dataset file, or 300K / 330K for a shipped one (default: 300K)"
 MODEL_HELP = ("model file from `water fit` or `water blend`, or pair / angular / blend for a "
               "shipped one (default: the shipped pair model)")
 
@@ -228,7 +229,7 @@ def _add_simulation_options(parser) -> None:
     from autoparticles.molecular.config import FORCE_FORMS, MODES, RunSettings
 
     parser.add_argument("--model", default=None, help=MODEL_HELP)
-    parser.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
+    parser.add_argument("--data", default=None, help=DATA_HELP)
     add_flags(parser, RunSettings, "ps", "temperature", "dt", "thermostat", "seed")
     parser.add_argument("--mode", choices=MODES, default=None,
                         help="force mode (default: the model's)")
@@ -266,7 +267,7 @@ def add_commands(sub) -> None:
 
     fit = command(wsub, "fit", _water_fit, "fit the O and H losses to reference forces",
                    writes=True)
-    fit.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
+    fit.add_argument("--data", default=None, help=DATA_HELP)
     add_flags(fit, FitSettings, "basis", "cutoff", "invariants", "ridge", "mode", "order",
               "convex", "from_positions", "frame_stride", "molecule_weight", "angular_terms")
     add_config_options(fit, "FitSettings")
@@ -316,7 +317,7 @@ def add_commands(sub) -> None:
     wwatch.add_argument("--trajectory", default=None, help="extended XYZ from `water run`")
     wwatch.add_argument("--model", default=None, help="run this model live from the "
                         "reference: a model file, or pair / angular / blend for a shipped one")
-    wwatch.add_argument("--data", default=None, help="reference dataset file, or 300K / 330K for a shipped one (default: 300K)")
+    wwatch.add_argument("--data", default=None, help=DATA_HELP)
     wwatch.add_argument("--frames", type=COUNT, default=200,
                         help="frames to show (live: 10 steps each; replay: evenly spaced)")
     wwatch.add_argument("--record", default=None, help="write FILE.gif or FILE.mp4 instead")
