@@ -106,6 +106,29 @@ def _water_blend(args) -> int:
     return 0
 
 
+def _water_refine(args) -> int:
+    import json
+
+    from autoparticles.config import dump
+    from autoparticles.molecular.agent import load_model
+    from autoparticles.molecular.analysis import format_test_errors, split_errors
+    from autoparticles.molecular.config import RefineSettings
+    from autoparticles.molecular.refine import refine_model
+
+    settings = _resolve(args, RefineSettings)
+    fitted, data = load_model(args.model), _load_data(args.data)
+    claim(args, "--out", args.out, fit_settings_path(args.out))
+    model, history = refine_model(fitted, data, settings, progress=not args.json)
+    errors = {str(args.model): split_errors(fitted, data), "refined": split_errors(model, data)}
+    model.save(args.out)
+    dump(settings, fit_settings_path(args.out))
+    print(format_test_errors(errors))
+    print(f"\nwrote {args.out} and {fit_settings_path(args.out)}")
+    if args.json:
+        print(json.dumps({"history": history, "errors": errors}))
+    return 0
+
+
 def _water_model(args):
     import dataclasses
 
@@ -247,7 +270,8 @@ def _add_simulation_options(parser) -> None:
 
 
 def add_commands(sub) -> None:
-    from autoparticles.molecular.config import BLEND_SHARE, FitSettings, ReferenceRunSpec
+    from autoparticles.molecular.config import (BLEND_SHARE, FitSettings, ReferenceRunSpec,
+                                                RefineSettings)
 
     wsub = group(sub, "water", "molecular learning dynamics of water")
     ref = command(wsub, "reference", _water_reference,
@@ -287,6 +311,18 @@ def add_commands(sub) -> None:
                        "are measured on, or 300K / 330K for a shipped one (default: 300K)")
     blend.add_argument("--out", default="runs/water-blend/model.npz", help="model file")
     blend.add_argument("--json", action="store_true", help="also print the errors as JSON")
+
+    refine = command(wsub, "refine", _water_refine, "refine a model's pair terms until its "
+                     "RDFs match the reference's (iterative Boltzmann inversion)", writes=True)
+    refine.add_argument("model", help="conservative model file, or pair / angular / blend for a "
+                        "shipped one")
+    refine.add_argument("--data", default=None, help=DATA_HELP)
+    add_flags(refine, RefineSettings, "iterations", "ps", "skip_ps", "damping", "ridge")
+    add_config_options(refine, "RefineSettings")
+    refine.add_argument("--out", default="runs/water-refine/model.npz",
+                        help="model file (its settings go beside it: NAME.settings.json)")
+    refine.add_argument("--json", action="store_true",
+                        help="also print the runs and the errors as JSON")
 
     run = command(wsub, "run", _water_run, "learning-based simulation with a fitted model",
                    writes=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from autoparticles.config import (ConfigError, Settings, at_least, non_negative, one_of,
-                                  optional, positive, setting)
+                                  optional, positive, setting, within)
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,25 @@ DEFAULT_MOLECULE_WEIGHT = 2.0
 """Of the weights 0, 1, 2, 3, 5, 10, 30 tried on the pair model (README), the lightest whose
 liquid keeps every first RDF peak within ±10 % of CP2K's and D within ±20 % (means over
 twelve replicas); heavier weights scatter more and at 30 the bonds give way."""
+
+
+@dataclass(frozen=True)
+class RefineSettings(Settings):
+    """Structural refinement (refine.py): `iterations` runs of `ps` from the dataset's frame at
+    70 % and at its temperature, each followed by one Boltzmann-inversion correction."""
+
+    iterations: int = setting(4, at_least(1), "runs, each followed by one correction")
+    ps: float = setting(10.0, at_least(4.0), "simulated time of each run [ps] (D needs 3)")
+    skip_ps: float = setting(1.0, non_negative, "start of each run left out of its RDFs [ps]")
+    damping: float = setting(0.7, within(0.0, 1.0), "share α of k_B T ln(g / g_ref) added "
+                             "per iteration")
+    ridge: float = setting(1e-3, non_negative, "λ of the projection onto the radial basis, "
+                           "relative to the mean squared column")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.skip_ps >= self.ps:
+            raise ConfigError(f"skip_ps = {self.skip_ps:g} must be below ps = {self.ps:g}")
 
 
 AUTO_MTS = 4

@@ -1,0 +1,103 @@
+"""Structural refinement: the pair terms it adds are the pair potentials they say, the
+Boltzmann inversion recovers a known potential, and `water refine` runs and refuses in words."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autoparticles.invariants.radial import basis_values
+from autoparticles.invariants.space import displacement
+from autoparticles.molecular.agent import load_model
+from autoparticles.molecular.analysis import RDF
+from autoparticles.molecular.config import species_indices
+from autoparticles.molecular.refine import (BONDED, PAIRS, add_pair_terms,
+                                            boltzmann_correction)
+from tests.molecular.conftest import SMALL_ANGULAR, make_random_model
+
+
+def _pair_sum(x, numbers, box, basis, coefficients):
+    """Σ_{i<j} u_AB(d_ij) by brute force over all pairs, u = Σ_n w_n h_n."""
+    total = 0.0
+    for i in range(len(x)):
+        for j in range(i + 1, len(x)):
+            d = np.linalg.norm(displacement(x[j][None], x[i][None], box))
+            names = {(8, 8): "OO", (8, 1): "OH", (1, 8): "OH", (1, 1): "HH"}
+            total += basis_values(basis, [d])[0][0] @ coefficients[names[numbers[i], numbers[j]]]
+    return total
+
+
+@pytest.mark.parametrize("angular", [None, SMALL_ANGULAR])
+def test_added_pair_terms_change_the_energy_by_their_pair_potentials(small_box, angular):
+    x, numbers, box = small_box
+    model = make_random_model(angular=angular)
+    rng = np.random.default_rng(5)
+    coefficients = {pair: rng.normal(scale=0.05, size=model.basis.size) for pair in PAIRS}
+    refined = add_pair_terms(model, coefficients)
+    species = species_indices(numbers)
+    (before, f_before, _), (after, f_after, _) = (
+        m.evaluate(x, species, m.new_neighbour_list(box)) for m in (model, refined))
+    # a linear term reads the invariants less their centre: a constant per atom beside the pairs
+    offset = sum((b.linear - a.linear) @ a.centre * np.count_nonzero(species == s) for s, (a, b)
+                 in enumerate(zip(model.species_losses, refined.species_losses)))
+    assert np.isclose(after.sum() - before.sum() + offset,
+                      _pair_sum(x, numbers, box, model.basis, coefficients), rtol=1e-9)
+    h, atom = 1e-5, 3  # the force change is minus the pair sum's gradient
+    for d in range(3):
+        step = np.zeros_like(x)
+        step[atom, d] = h
+        slope = (_pair_sum(x + step, numbers, box, model.basis, coefficients)
+                 - _pair_sum(x - step, numbers, box, model.basis, coefficients)) / (2 * h)
+        assert np.isclose(f_after[atom, d] - f_before[atom, d], -slope, atol=1e-7)
+
+
+def test_agent_models_are_refused():
+    with pytest.raises(ValueError, match="conservative"):
+        add_pair_terms(make_random_model(mode="agent"), {p: np.zeros(6) for p in PAIRS})
+
+
+def test_the_boltzmann_inversion_recovers_a_potential_in_the_basis():
+    model = make_random_model()
+    basis, kt, damping = model.basis, 0.0258, 0.5
+    r = np.arange(0.5, 3.0, 0.05) + 0.025
+    g_ref = 1.0 + 0.5 * np.sin(3 * r) ** 2
+    rng = np.random.default_rng(2)
+    wanted = {pair: rng.normal(scale=0.02, size=basis.size) for pair in PAIRS}
+    target = {pair: RDF(r, g_ref) for pair in PAIRS}
+    learned = {pair: RDF(r, g_ref * np.exp(basis_values(basis, r)[0] @ wanted[pair] / kt))
+               for pair in PAIRS}
+    got = boltzmann_correction(basis, target, learned, kt, damping, ridge=0.0)
+    # the O–O pairs have no bonded rows: the projection is exact
+    np.testing.assert_allclose(got["OO"], damping * wanted["OO"], atol=1e-8)
+    for pair, span in BONDED.items():  # elsewhere no force at the molecule's own distances
+        slopes = basis_values(basis, np.linspace(*span, 5))[1] @ got[pair]
+        assert np.abs(slopes).max() < 0.05 * np.abs(basis_values(basis, r)[1] @ wanted[pair]).max()
+
+
+def _cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "autoparticles.cli", "water", "refine", *args],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+def test_water_refine_writes_a_refined_model_with_its_record(tmp_path):
+    out = tmp_path / "refined.npz"
+    done = _cli("pair", "--iterations", "1", "--ps", "4", "--out", str(out), "--json",
+                cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [row["iteration"] for row in report["history"]] == [1]
+    record = load_model(out).metadata["refine"]
+    assert record["settings"]["iterations"] == 1 and set(record["pair_terms"]) == set(PAIRS)
+    assert (tmp_path / "refined.settings.json").exists()
+    fitted, refined = load_model("pair"), load_model(out)
+    for a, b in zip(fitted.species_losses, refined.species_losses):
+        np.testing.assert_array_equal(a.quadratic, b.quadratic)
+        assert not np.array_equal(a.linear, b.linear)
+
+
+def test_water_refine_refuses_bad_settings_in_one_line_and_writes_nothing(tmp_path):
+    done = _cli("pair", "--skip-ps", "12", "--out", str(tmp_path / "m.npz"), cwd=tmp_path)
+    assert done.returncode == 2 and "skip_ps = 12 must be below ps = 10" in done.stderr
+    assert "Traceback" not in done.stderr and list(tmp_path.iterdir()) == []
