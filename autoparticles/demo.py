@@ -1,9 +1,9 @@
 """`autoparticles demo`: the main job on built-in defaults, end to end.
 
 Invariants throughput, driving baselines, a short PPO training on the four invariants with
-its evaluation next to the baselines, the shipped CP2K water data, a fitted water model with
-a short learned simulation and its validation table, and one GIF of each system in
-`demo-output/`.
+its evaluation next to the baselines, the shipped CP2K water data, a fitted water model, the
+shipped default model with a short learned simulation and its validation table, and one GIF
+of each system in `demo-output/`.
 """
 
 import time
@@ -36,7 +36,9 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     from autoparticles.driving.config import DrivingConfig
     from autoparticles.driving.learn import TrainSettings, train
     from autoparticles.driving.watch import watch_driving
-    from autoparticles.molecular.analysis import describe_text, fit_report, format_fit_report
+    from autoparticles.molecular.agent import DEFAULT_MODEL_STORY, load_model
+    from autoparticles.molecular.analysis import (describe_text, fit_report, format_fit_report,
+                                                  format_test_errors, split_errors)
     from autoparticles.molecular.config import FitSettings, RunSettings
     from autoparticles.molecular.reference.dataset import load_reference
     from autoparticles.molecular.validation import print_table, validate_model
@@ -68,15 +70,21 @@ def run_demo(quick: bool = False, out="demo-output") -> int:
     data = load_reference()
     print(describe_text(data))
 
-    _section("water: fit the O and H losses (default model)")
+    _section("water: fit the O and H losses (the pair model)")
     settings = FitSettings(frame_stride=4 if quick else 2)
     water_model, report = fit_report(data, settings)
     water_model.save(out / "water-model.npz")
     print(format_fit_report(report))
 
-    _section("water: learned simulation vs the reference")
+    _section("water: the shipped default model")
+    default = load_model()
+    print(DEFAULT_MODEL_STORY)
+    print(format_test_errors({"pair model, fitted above": split_errors(water_model, data),
+                              "shipped default": split_errors(default, data)}))
+
+    _section("water: the shipped default's learned simulation vs the reference")
     ps = 3.0 if quick else 10.0
-    table, _ = validate_model(water_model, data, RunSettings(ps=ps), out / "validation",
+    table, _ = validate_model(default, data, RunSettings(ps=ps), out / "validation",
                               trajectory_path=out / "water.extxyz")
     print(print_table(table))
     print(f"(a {ps:g} ps run; `autoparticles water validate --ps 100` is the full check)")

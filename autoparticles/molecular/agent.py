@@ -126,12 +126,18 @@ class WaterModel:
         return atomic_savez(Path(path), arrays)
 
 
-SHIPPED_MODELS = {"default": "water_model.npz", "pair": "water_model.npz",
-                  "angular": "water_model_angular.npz", "blend": "water_model_blend.npz"}
+SHIPPED_MODELS = {"default": "water_model_refined.npz", "refined": "water_model_refined.npz",
+                  "pair": "water_model.npz", "angular": "water_model_angular.npz",
+                  "blend": "water_model_blend.npz"}
 """Models shipped with the package, by name (`--model angular`), all fitted on the shipped
-300 K data: `default` or `pair` (`water fit`, its defaults), `angular` (`water fit
---invariants angular --ridge 1e-3 --molecule-weight 0`) and `blend`, the two half and half
-(`water blend pair angular`)."""
+300 K data: `pair` (`water fit`, its defaults), `angular` (`water fit --invariants angular
+--ridge 1e-3 --molecule-weight 0`), `blend`, the two half and half (`water blend pair
+angular`), and `refined` or `default`, the blend's pair terms refined against the data's RDFs
+(`water refine blend`)."""
+DEFAULT_MODEL_STORY = (
+    "The shipped default: the pair model and the angular (three-body) model, half each "
+    "(`water blend pair angular`), its pair terms then refined until its RDFs match CP2K's "
+    "(`water refine blend`: iterative Boltzmann inversion, a few meV per pair).")
 
 
 def shipped_model_path(name: str = "default") -> Path:

@@ -14,8 +14,8 @@ from autoparticles.config import add_flags
 SETTINGS = "settings.json"
 """File name of a command's resolved settings in its output folder."""
 DATA_HELP = "reference dataset file, or 300K / 330K for a shipped one (default: 300K)"
-MODEL_HELP = ("model file from `water fit` or `water blend`, or pair / angular / blend for a "
-              "shipped one (default: the shipped pair model)")
+MODEL_HELP = ("model file from `water fit`, `water blend` or `water refine`, or pair / angular "
+              "/ blend / refined for a shipped one (default: the shipped refined model)")
 
 
 def _resolve(args, cls):
@@ -113,17 +113,19 @@ def _water_refine(args) -> int:
     from autoparticles.molecular.agent import load_model
     from autoparticles.molecular.analysis import format_test_errors, split_errors
     from autoparticles.molecular.config import RefineSettings
-    from autoparticles.molecular.refine import refine_model
+    from autoparticles.molecular.refine import plot_refinement, refine_model
 
     settings = _resolve(args, RefineSettings)
     fitted, data = load_model(args.model), _load_data(args.data)
-    claim(args, "--out", args.out, fit_settings_path(args.out))
+    plot = Path(args.out).with_suffix(".png")
+    claim(args, "--out", args.out, fit_settings_path(args.out), plot)
     model, history = refine_model(fitted, data, settings, progress=not args.json)
     errors = {str(args.model): split_errors(fitted, data), "refined": split_errors(model, data)}
     model.save(args.out)
     dump(settings, fit_settings_path(args.out))
+    plot_refinement(model, plot)
     print(format_test_errors(errors))
-    print(f"\nwrote {args.out} and {fit_settings_path(args.out)}")
+    print(f"\nwrote {args.out}, {fit_settings_path(args.out)} and {plot}")
     if args.json:
         print(json.dumps({"history": history, "errors": errors}))
     return 0
@@ -315,7 +317,7 @@ def add_commands(sub) -> None:
     refine = command(wsub, "refine", _water_refine, "refine a model's pair terms until its "
                      "RDFs match the reference's (iterative Boltzmann inversion)", writes=True)
     refine.add_argument("model", help="conservative model file, or pair / angular / blend for a "
-                        "shipped one")
+                        "shipped one (the shipped refined model is `water refine blend`)")
     refine.add_argument("--data", default=None, help=DATA_HELP)
     add_flags(refine, RefineSettings, "iterations", "ps", "skip_ps", "damping", "ridge")
     add_config_options(refine, "RefineSettings")
@@ -352,7 +354,8 @@ def add_commands(sub) -> None:
                       writes=True)
     wwatch.add_argument("--trajectory", default=None, help="extended XYZ from `water run`")
     wwatch.add_argument("--model", default=None, help="run this model live from the "
-                        "reference: a model file, or pair / angular / blend for a shipped one")
+                        "reference: a model file, or pair / angular / blend / refined for a "
+                        "shipped one")
     wwatch.add_argument("--data", default=None, help=DATA_HELP)
     wwatch.add_argument("--frames", type=COUNT, default=200,
                         help="frames to show (live: 10 steps each; replay: evenly spaced)")

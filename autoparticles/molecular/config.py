@@ -136,10 +136,10 @@ class RefineSettings(Settings):
     """Structural refinement (refine.py): `iterations` runs of `ps` from the dataset's frame at
     70 % and at its temperature, each followed by one Boltzmann-inversion correction."""
 
-    iterations: int = setting(4, at_least(1), "runs, each followed by one correction")
+    iterations: int = setting(6, at_least(1), "runs, each followed by one correction")
     ps: float = setting(10.0, at_least(4.0), "simulated time of each run [ps] (D needs 3)")
     skip_ps: float = setting(1.0, non_negative, "start of each run left out of its RDFs [ps]")
-    damping: float = setting(0.7, within(0.0, 1.0), "share α of k_B T ln(g / g_ref) added "
+    damping: float = setting(0.4, within(0.0, 1.0), "share α of k_B T ln(g / g_ref) added "
                              "per iteration")
     ridge: float = setting(1e-3, non_negative, "λ of the projection onto the radial basis, "
                            "relative to the mean squared column")

@@ -18,10 +18,12 @@ errors printed by `water refine` show it).
 """
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 
 from autoparticles.agents.losses import QuadraticLoss
+from autoparticles.files import atomic_write
 from autoparticles.invariants.radial import RadialBasis, basis_values
 from autoparticles.molecular.agent import WaterModel
 from autoparticles.molecular.analysis import PEAK_WINDOWS, RDF, diffusion_coefficient, rdf
@@ -146,3 +148,34 @@ def format_row(row: dict) -> str:
     peaks = "  ".join(f"{name} {row[name]:+.1%}" for name, _, _ in PAIRS.values())
     return (f"run {row['iteration']}: first peaks vs the reference {peaks}; "
             f"D {row['D_cm2_s'] * 1e5:.2f}e-5 cm²/s; T {row['temperature_k']:.1f} K")
+
+
+def plot_refinement(model: WaterModel, path) -> Path:
+    """PNG at path: the refined model's added pair potentials u_AB(r) [meV] and each run's
+    first-peak deviations, from its metadata (`refine_model`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    record = model.metadata["refine"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    r = np.linspace(0.8, model.basis.cutoff, 400)
+    values = basis_values(model.basis, r)[0]
+    for pair, (name, _, _) in PAIRS.items():
+        left.plot(r, 1000.0 * values @ np.asarray(record["pair_terms"][pair]), label=name[2:])
+        runs = [row["iteration"] for row in record["history"]]
+        right.plot(runs, [100.0 * row[name] for row in record["history"]], "o-", label=name)
+    left.axhline(0.0, color="grey", lw=0.5)
+    left.set(xlabel="r [Å]", ylabel="added pair potential [meV]",
+             title="what the refinement added, per pair")
+    right.axhspan(-10, 10, color="green", alpha=0.1, label="±10 %")
+    right.axhline(0.0, color="grey", lw=0.5)
+    right.set(xlabel="run", ylabel="first-peak height vs reference [%]",
+              title="each run before its correction")
+    left.legend()
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110))
+    plt.close(fig)
+    return Path(path)

@@ -19,14 +19,16 @@ def test_the_default_settings_are_the_shipped_models_and_are_checked():
 
     from autoparticles.molecular.agent import load_model
 
-    shipped = load_model().metadata["fit"]
+    shipped = load_model("pair").metadata["fit"]
     defaults = FitSettings()
     assert (defaults.basis, defaults.convex) == ("gaussian", True)
     keys = ("basis", "convex", "order", "cutoff", "invariants", "molecule_weight")
     assert {k: shipped[k] for k in keys} == {k: getattr(defaults, k) for k in keys}
     blend = load_model("blend").metadata["blend"]  # the pair and angular models, half each
-    assert blend["first"] == load_model().metadata
+    assert blend["first"] == load_model("pair").metadata
     assert blend["second"] == load_model("angular").metadata and blend["share"] == 0.5
+    refined = load_model().metadata["refine"]  # the default: the blend, its pair terms refined
+    assert refined["fitted"] == load_model("blend").metadata
     assert defaults.molecule_rows_weight == 2.0
     assert FitSettings(mode="agent").molecule_rows_weight == 0.0
     for bad in ({"order": 3}, {"basis": "cubic"}, {"frame_stride": 0}, {"mode": "greedy"}):

@@ -90,7 +90,7 @@ def test_water_refine_writes_a_refined_model_with_its_record(tmp_path):
     assert [row["iteration"] for row in report["history"]] == [1]
     record = load_model(out).metadata["refine"]
     assert record["settings"]["iterations"] == 1 and set(record["pair_terms"]) == set(PAIRS)
-    assert (tmp_path / "refined.settings.json").exists()
+    assert (tmp_path / "refined.settings.json").exists() and (tmp_path / "refined.png").exists()
     fitted, refined = load_model("pair"), load_model(out)
     for a, b in zip(fitted.species_losses, refined.species_losses):
         np.testing.assert_array_equal(a.quadratic, b.quadratic)
