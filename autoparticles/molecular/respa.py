@@ -76,13 +76,14 @@ class MoleculePairs:
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract", "arcp", "reassoc"})
 def _stiff_evaluate(x, species, terms, kernel_args, angular, losses, forces):
     """Losses (N,) [eV] and forces (N, 3) [eV/Å] of the stiff part at x (N, 3) [Å] into the
-    given arrays. terms = (levels (S,), slopes (S, B), curvatures (S, B, B)) per species;
+    given arrays. terms = (levels (S,), columns (S, K), slopes (S, K), curvatures (S, K, K))
+    per species, columns: the K columns of phi its quadratic reads (the rest stay zero);
     kernel_args: the molecules' pair list, radial basis table and work arrays of
     `_radial_kernel`, phi (N, B) the bonded invariants (radial columns first: the radial
     kernels touch only those); angular: None, or the angular basis (cutoff [Å], centres (R,),
     eta, channel (S, S), polynomial, shell_a, shell_b) and a work array (N, 3), whose
     invariants over the same list fill phi's columns after the radial ones."""
-    levels, slopes, curvatures = terms
+    levels, columns, slopes, curvatures = terms
     (box, indptr, indices, mirror, kind, centres, eta, cutoff, t_start, t_step, t_values,
      t_slopes, phi, slope, unit, pairs) = kernel_args
     kept = _radial_kernel(x, species, slopes.shape[0], box, indptr, indices, mirror, kind,
@@ -96,16 +97,19 @@ def _stiff_evaluate(x, species, terms, kernel_args, angular, losses, forces):
         neighbour_species = species[a_indices]
         _values_kernel(neighbour_species, channel, a_indptr, u, g, polynomial, shell_a,
                        shell_b, phi[:, radial:])
-    weights = np.empty_like(phi)
+    weights = np.zeros_like(phi)
+    t = np.empty(columns.shape[1])
     for i in range(x.shape[0]):
         s = species[i]
+        for a in range(t.shape[0]):
+            t[a] = phi[i, columns[s, a]]
         total = levels[s]
-        for a in range(phi.shape[1]):
+        for a in range(t.shape[0]):
             bent = 0.0
-            for b in range(phi.shape[1]):
-                bent += curvatures[s, a, b] * phi[i, b]
-            weights[i, a] = slopes[s, a] + bent
-            total += phi[i, a] * (slopes[s, a] + 0.5 * bent)
+            for b in range(t.shape[0]):
+                bent += curvatures[s, a, b] * t[b]
+            weights[i, columns[s, a]] = slopes[s, a] + bent
+            total += t[a] * (slopes[s, a] + 0.5 * bent)
         losses[i] = total
     _contract_kernel(pairs[:kept], species, slope, unit, weights, False, forces)
     if angular is not None:
@@ -136,17 +140,33 @@ def _stiff_verlet(x, v, forces, inv_m, dt, steps, species, terms, kernel_args, a
                 v[i, d] += 0.5 * dt * forces[i, d] * inv_m[i, 0]
 
 
+def bonded_columns(model: WaterModel, species, pairs: MoleculePairs) -> np.ndarray:
+    """(S, K) per species the columns of φ that its bonded invariants can fill: the radial
+    ones and, for a model with angular invariants, the channel of its molecule's one triple
+    (every atom has two molecule mates in pairs: an O its two H, an H its O and the other
+    H); species (N,)."""
+    radial = np.arange(2 * model.basis.size)
+    if model.angular is None:
+        return np.stack([radial, radial])
+    size = model.angular.size
+    mates = species[pairs.indices].reshape(len(species), 2)
+    triple = pair_channels(2)[mates[:, 0], mates[:, 1]]
+    return np.stack([np.r_[radial, radial.size + size * triple[species == s][0] + np.arange(size)]
+                     for s in range(2)])
+
+
 class StiffPart:
     """E_s of the module docstring for `model` (conservative) on atoms of `species` (N,)
     with atomic numbers (N,), set up at positions (N, 3) [Å] whose full invariants are
     phi (N, F) and whose neighbour list (box included) is nlist.
 
     The bonded invariants φ_b fill the first B columns of φ: the radial ones (B = 2·nb), and
-    for a model with angular invariants the angular ones too (B = F). With t = φ̄_A - φ_c + φ_b
+    for a model with angular invariants the angular ones too (B = F); of those, an atom of
+    species A can fill only its K columns b_A (`bonded_columns`). With t = φ̄_A - φ_c + φ_b
     (φ_c the loss centre) the quadratic loss H = c·t + ½ tᵀCt reads, in φ_b alone,
-    H = h_A + a_A·φ_b + ½ φ_bᵀ C_bb φ_b with a_A the first B entries of c + C(φ̄_A - φ_c),
-    h_A = H(φ̄_A) and C_bb C's leading B × B block: a small quadratic per species, evaluated
-    in one compiled kernel (and `advance` runs the inner steps there)."""
+    H = h_A + a_A·φ_b + ½ φ_bᵀ C_bb φ_b with a_A the entries b_A of c + C(φ̄_A - φ_c),
+    h_A = H(φ̄_A) and C_bb C's block of rows and columns b_A: a small quadratic per species,
+    evaluated in one compiled kernel (and `advance` runs the inner steps there)."""
 
     def __init__(self, model: WaterModel, positions, species, numbers, nlist: NeighbourList,
                  phi):
@@ -168,7 +188,9 @@ class StiffPart:
         self._angular = None if three is None else (
             float(three.cutoff), three.centres, float(three.eta), pair_channels(2),
             three.polynomial, *three.shells, np.empty((n, 3)))
-        self._terms = (np.zeros(2), np.zeros((2, b)), np.zeros((2, b, b)))
+        columns = bonded_columns(model, self.species, self.pairs)
+        k = columns.shape[1]
+        self._terms = (np.zeros(2), columns, np.zeros((2, k)), np.zeros((2, k, k)))
         phi_b = self.bonded(positions)
         levels, slopes, curvatures = [], [], []
         for s, loss in enumerate(model.species_losses):
@@ -177,9 +199,9 @@ class StiffPart:
             surrounding[:b] -= phi_b[rows].mean(axis=0)
             level, slope = loss.value_and_gradient(surrounding[None])
             levels.append(float(level[0]))
-            slopes.append(slope[0, :b])
-            curvatures.append(loss.quadratic[:b, :b])
-        self._terms = (np.array(levels), np.ascontiguousarray(slopes),
+            slopes.append(slope[0, columns[s]])
+            curvatures.append(loss.quadratic[np.ix_(columns[s], columns[s])])
+        self._terms = (np.array(levels), columns, np.ascontiguousarray(slopes),
                        np.ascontiguousarray(curvatures))
 
     def evaluate(self, positions) -> tuple[np.ndarray, np.ndarray]:

@@ -85,6 +85,25 @@ def test_respa_follows_plain_verlet_over_a_short_stretch(start):
     assert np.abs(multiple.x - plain.x).max() < 0.01
 
 
+@pytest.mark.parametrize("which", ["start", "angular_start"])
+def test_the_stiff_loss_is_the_species_loss_of_the_mean_surrounding_plus_the_bonded_share(
+        which, request):
+    model, data, frame = request.getfixturevalue(which)
+    sim = simulation((model, data, frame), dataclasses.replace(NVE, mts=4))
+    x, species = data.positions[frame], sim.species
+    bonded = sim.stiff.bonded(x)
+    moved = x + np.random.default_rng(0).normal(scale=0.02, size=x.shape)
+    expected = np.empty(len(x))
+    for s, loss in enumerate(model.species_losses):
+        rows = species == s
+        surrounding = sim.phi[rows].mean(axis=0)
+        surrounding[:bonded.shape[1]] -= bonded[rows].mean(axis=0)
+        moved_bonded = np.zeros((rows.sum(), model.n_features))
+        moved_bonded[:, :bonded.shape[1]] = sim.stiff.bonded(moved)[rows]
+        expected[rows] = loss.value(surrounding + moved_bonded)
+    np.testing.assert_allclose(sim.stiff.evaluate(moved)[0], expected, rtol=1e-9, atol=1e-12)
+
+
 def test_the_stiff_part_holds_each_molecules_triples_as_the_brute_force_finds(angular_start):
     model, data, frame = angular_start
     x = data.positions[frame]
