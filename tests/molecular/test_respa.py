@@ -183,9 +183,9 @@ def test_automatic_mts_takes_four_where_the_model_and_intervals_allow(start):
     assert simulation(start, RunSettings(mts=1)).stride == 1
     agent = dataclasses.replace(model, mode="agent")
     assert simulation((agent, data, frame), RunSettings()).stride == 1
-    angular = load_model("blend")  # its stiff part would miss the bend's three-body share
-    assert simulation((angular, data, frame), RunSettings()).stride == 1
-    assert simulation((angular, data, frame), RunSettings(mts=4)).stride == 4  # asked for
+    angular = load_model("blend")  # its stiff part holds the molecules' triples too
+    assert simulation((angular, data, frame), RunSettings()).stride == 4
+    assert simulation((angular, data, frame), RunSettings(mts=1)).stride == 1
 
 
 def test_each_hydrogen_belongs_to_its_nearest_oxygen_as_the_brute_force_finds(start):
