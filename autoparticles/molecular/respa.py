@@ -7,7 +7,7 @@ The split of the energy E = Σ_i H_{A_i}(φ(i)):
   ones of its pairs (O–H, O–H, H–H) and, for a model with angular invariants, the angular
   ones of its one triple (H–O–H at the O, O–H–H at each H); φ̄_A the mean over the atoms of
   species A of the rest of their invariants (φ - φ_b) at the start, held fixed: the bonds
-  and the bend in a frozen, average surrounding. Cheap (three pairs and three triples a
+  and the bend in a frozen, average surrounding. Cheap (three pairs, and three triples, a
   molecule), it is integrated every step dt.
 - slow part   E - E_s, the surrounding's share: applied as a kick every k steps (k·dt).
 
@@ -77,12 +77,13 @@ class MoleculePairs:
 def _stiff_evaluate(x, species, terms, kernel_args, angular, losses, forces):
     """Losses (N,) [eV] and forces (N, 3) [eV/Å] of the stiff part at x (N, 3) [Å] into the
     given arrays. terms = (levels (S,), columns (S, K), slopes (S, K), curvatures (S, K, K))
-    per species, columns: the K columns of phi its quadratic reads (the rest stay zero);
-    kernel_args: the molecules' pair list, radial basis table and work arrays of
-    `_radial_kernel`, phi (N, B) the bonded invariants (radial columns first: the radial
-    kernels touch only those); angular: None, or the angular basis (cutoff [Å], centres (R,),
-    eta, channel (S, S), polynomial, shell_a, shell_b) and a work array (N, 3), whose
-    invariants over the same list fill phi's columns after the radial ones."""
+    per species, columns: the K columns of phi its bonded invariants can fill (the other
+    columns' weights stay zero); kernel_args: the molecules' pair list, radial basis table
+    and work arrays of `_radial_kernel`, among them phi (N, B), the bonded invariants, radial
+    columns first (`_radial_kernel` zeroes phi and fills those, `_contract_kernel` reads only
+    those of the weights); angular: None (a radial model), or the angular basis (cutoff [Å],
+    centres (R,) [Å], eta [1/Å²], channel (S, S), polynomial, shell_a, shell_b) and a work
+    array (N, 3): its invariants over the same lists fill phi's other columns."""
     levels, columns, slopes, curvatures = terms
     (box, indptr, indices, mirror, kind, centres, eta, cutoff, t_start, t_step, t_values,
      t_slopes, phi, slope, unit, pairs) = kernel_args
