@@ -151,9 +151,9 @@ class RefineSettings(Settings):
 
 
 AUTO_MTS = 4
-"""The multiple time steps an automatic mts (0) takes where it can (conservative radial
-models): with 4 the shipped model keeps the NVE drift at the plain integrator's level and
-validates as well or better, with 5 it heats (README, docs/water.md)."""
+"""The multiple time steps an automatic mts (0) takes where it can (conservative models):
+with 4 the shipped model keeps the NVE drift at the plain integrator's level and validates
+as well or better, with 5 it heats (README, docs/water.md)."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ class RunSettings(Settings):
     mts: int = setting(0, non_negative, "multiple time steps (r-RESPA, respa.py): the "
                        "molecules' bonds every step, the rest every MTS steps; 1: plain "
                        "velocity Verlet; 0: automatic, 4 where the model and engine allow "
-                       "(a conservative radial model; fewer when frame_every or log_every is no "
+                       "(a conservative model; fewer when frame_every or log_every is no "
                        "multiple of 4), else 1. frame_every and log_every must be multiples "
                        "of it")
 

@@ -133,13 +133,10 @@ LOG_COLUMNS = tuple(f.name for f in dataclasses.fields(LogRow))
 def concrete_settings(settings: RunSettings, model: WaterModel, splittable: bool = True
                       ) -> RunSettings:
     """settings with an automatic mts made concrete for `model`: AUTO_MTS (or the most of it
-    the intervals allow) for a conservative radial model whose engine can split off the stiff
-    part (`splittable`), 1 otherwise: the agent mode's forces are no energy's gradient, and
-    the stiff part holds no three-body terms, so an angular model's bend would be kicked
-    every k steps (with k = 4 the blend's liquid was several per cent looser: README)."""
-    radial = model.angular is None
-    return settings.resolved(AUTO_MTS if splittable and radial and model.mode == "conservative"
-                             else 1)
+    the intervals allow) for a conservative model, radial or angular, whose engine can split
+    off the stiff part (`splittable`), 1 otherwise: the agent mode's forces are no energy's
+    gradient."""
+    return settings.resolved(AUTO_MTS if splittable and model.mode == "conservative" else 1)
 
 
 class Simulation:
