@@ -26,7 +26,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def start(data):
-    return load_model(), data, 500
+    return load_model("pair"), data, 500
 
 
 @pytest.fixture(scope="module")
