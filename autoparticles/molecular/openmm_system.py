@@ -66,8 +66,8 @@ def check_exportable(model: WaterModel, box=None, forces: str = FORCE_FORMS[0]) 
         raise ValueError(f"OpenMM forces must be one of {', '.join(FORCE_FORMS)}; got {forces!r}")
     if model.angular is not None and forces == "expressions":
         raise ValueError("this model's three-body (angular) invariants cannot be expressed "
-                         "as OpenMM custom forces (the shipped angular and blend models read "
-                         "them); run it with --openmm-forces kernels, or a radial model such "
+                         "as OpenMM custom forces (the shipped default, angular and blend "
+                         "models read them); run it with --openmm-forces kernels, or a radial model such "
                          "as --model pair with expressions")
     if model.mode != "conservative":
         raise ValueError(f"the {model.mode!r} mode's forces are not the gradient of an energy; "

@@ -7,8 +7,9 @@ its RDFs g_AB with the reference's (O–O, and O–H and H–H between molecules
 pair the potential
     Δu_AB(r) = α k_B T ln(g_AB(r) / g_AB^ref(r))
 projected onto the model's radial basis h_n(r) = g_n(r) f_c(r) by weighted least squares
-(weights g^ref r²: where the pairs are), with rows that hold Δu' = 0 at the molecule's own
-O–H and H–H distances, so the bonds and the bend keep their fitted forces.
+(weights g^ref r²: where the pairs are), with rows that hold Δu' = 0 closer than the
+reference's first pairs between molecules: there the molecule's own O–H and H–H distances
+lie, so the bonds and the bend keep their fitted forces.
 
 A pair term Σ_n w_n h_n(d_ij) is linear in the radial invariants, so the refined model is
 again one quadratic loss per species: each pair is counted in both atoms' losses, so the
@@ -34,14 +35,16 @@ from autoparticles.molecular.world import simulate, start_simulation, temperatur
 
 PAIRS = {"OO": ("g_OO", 8, 8), "OH": ("g_OH", 8, 1), "HH": ("g_HH", 1, 1)}
 """Each refined pair: its RDF in PEAK_WINDOWS (analysis.py) and the atomic numbers."""
-BONDED = {"OH": (0.85, 1.15), "HH": (1.40, 1.75)}
-"""Distances [Å] of a molecule's own pairs (the O–H bonds, H···H across the bend) where the
-correction's force is held at zero."""
+CLOSEST = 0.8
+"""[Å] From here to the reference's first pairs of a kind (its first bin with g above
+MIN_PAIRS) the correction exerts no force: no pairs between molecules come that close, and
+the molecule's own O–H (0.97 Å) and H···H (1.5 Å) distances lie there, so the bonds and the
+bend keep their fitted forces."""
 BIN_WIDTH = 0.05
 """RDF bins [Å]: wide enough that a 10 ps run of 64 molecules fills them."""
 MIN_PAIRS = 0.1
 """Bins where either g is below this hold too few pairs for ln(g / g_ref) and are left out."""
-BONDED_ROWS = 16
+HELD_ROWS = 24
 
 
 def pair_rdfs(positions, numbers, box) -> dict[str, RDF]:
@@ -62,10 +65,9 @@ def boltzmann_correction(basis: RadialBasis, target: dict, learned: dict, kt: fl
         weight = np.sqrt(g_ref[inside]) * r[inside]
         rows = [basis_values(basis, r[inside])[0] * weight[:, None]]
         rhs = [damping * kt * np.log(g[inside] / g_ref[inside]) * weight]
-        if pair in BONDED:
-            slopes = basis_values(basis, np.linspace(*BONDED[pair], BONDED_ROWS))[1]
-            rows.append(slopes * 10.0 * weight.max())
-            rhs.append(np.zeros(BONDED_ROWS))
+        slopes = basis_values(basis, np.linspace(CLOSEST, r[inside][0], HELD_ROWS))[1]
+        rows.append(slopes * 10.0 * weight.max())
+        rhs.append(np.zeros(HELD_ROWS))
         a, b = np.vstack(rows), np.concatenate(rhs)
         penalty = ridge * np.sum(a * a) / basis.size
         corrections[pair] = np.linalg.solve(a.T @ a + penalty * np.eye(basis.size), a.T @ b)

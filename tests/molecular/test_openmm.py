@@ -191,7 +191,10 @@ def test_cli_refuses_before_writing(capsys, tmp_path, monkeypatch):
     refused(capsys, ["water", "run", "--engine", "openmm", "--openmm-forces", "expressions",
                      "--model", "blend", "--out", str(out)], "angular", "--model pair")
     refused(capsys, ["water", "run", "--engine", "openmm", "--openmm-forces", "expressions",
-                     "--set", "mts=4", "--out", str(out)], "mts = 4", "--openmm-forces kernels")
+                     "--out", str(out)], "angular", "--model pair")  # the default reads them too
+    refused(capsys, ["water", "run", "--engine", "openmm", "--openmm-forces", "expressions",
+                     "--model", "pair", "--set", "mts=4", "--out", str(out)], "mts = 4",
+            "--openmm-forces kernels")
     present = [openmm.Platform.getPlatform(k).getName() for k in range(openmm.Platform.getNumPlatforms())]
     for missing in [p for p in ("CUDA", "OpenCL") if p not in present][:1]:  # (a GPU machine may have both)
         refused(capsys, ["water", "run", "--engine", "openmm", "--platform", missing, "--out",
@@ -206,8 +209,9 @@ def test_water_run_on_openmm_writes_its_trajectory(capsys, tmp_path, forces):
     from autoparticles.cli import main
 
     out = tmp_path / "run"
+    model = ["--model", "pair"] if forces == "expressions" else []  # the default reads angles
     assert main(["water", "run", "--engine", "openmm", "--openmm-forces", forces, "--ps", "0.005",
-                 "--set", "log_every=5", "--out", str(out)]) == 0
+                 "--set", "log_every=5", *model, "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("ok;") and (out / "traj.extxyz").exists()
     rows = (out / "log.csv").read_text().splitlines()

@@ -8,12 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-from autoparticles.invariants.radial import basis_values
+from autoparticles.invariants.radial import RadialBasis, basis_values
 from autoparticles.invariants.space import displacement
 from autoparticles.molecular.agent import load_model
 from autoparticles.molecular.analysis import RDF
 from autoparticles.molecular.config import species_indices
-from autoparticles.molecular.refine import (BONDED, PAIRS, add_pair_terms,
+from autoparticles.molecular.refine import (CLOSEST, PAIRS, add_pair_terms,
                                             boltzmann_correction)
 from tests.molecular.conftest import SMALL_ANGULAR, make_random_model
 
@@ -58,22 +58,29 @@ def test_agent_models_are_refused():
         add_pair_terms(make_random_model(mode="agent"), {p: np.zeros(6) for p in PAIRS})
 
 
-def test_the_boltzmann_inversion_recovers_a_potential_in_the_basis():
-    model = make_random_model()
-    basis, kt, damping = model.basis, 0.0258, 0.5
-    r = np.arange(0.5, 3.0, 0.05) + 0.025
-    g_ref = 1.0 + 0.5 * np.sin(3 * r) ** 2
-    rng = np.random.default_rng(2)
-    wanted = {pair: rng.normal(scale=0.02, size=basis.size) for pair in PAIRS}
+def test_the_boltzmann_inversion_recovers_a_potential_and_holds_it_flat_below_the_pairs():
+    basis, kt, damping = RadialBasis.gaussians(6.0, count=16, start=0.8), 0.0258, 0.5
+    r = np.arange(0.5, 6.0, 0.05) + 0.025
+    inside = r > 2.3
+    g_ref = np.where(inside, 1.0 + 0.5 * np.sin(3 * r) ** 2, 0.0)  # no pairs below 2.3 Å
     target = {pair: RDF(r, g_ref) for pair in PAIRS}
-    learned = {pair: RDF(r, g_ref * np.exp(basis_values(basis, r)[0] @ wanted[pair] / kt))
-               for pair in PAIRS}
-    got = boltzmann_correction(basis, target, learned, kt, damping, ridge=0.0)
-    # the O–O pairs have no bonded rows: the projection is exact
-    np.testing.assert_allclose(got["OO"], damping * wanted["OO"], atol=1e-8)
-    for pair, span in BONDED.items():  # elsewhere no force at the molecule's own distances
-        slopes = basis_values(basis, np.linspace(*span, 5))[1] @ got[pair]
-        assert np.abs(slopes).max() < 0.05 * np.abs(basis_values(basis, r)[1] @ wanted[pair]).max()
+
+    def correction(u):
+        learned = {pair: RDF(r, g_ref * np.exp(u / kt)) for pair in PAIRS}
+        return basis_values(basis, r)[0] @ boltzmann_correction(basis, target, learned, kt,
+                                                                 damping, ridge=0.0)["OH"]
+
+    # a bump where the pairs are, in the basis and flat below them: damping times it back
+    bump = np.linalg.lstsq(basis_values(basis, r)[0], 0.01 * np.exp(-(r - 3.2) ** 2 / 0.08),
+                           rcond=None)[0]
+    u = basis_values(basis, r)[0] @ bump
+    assert np.abs(correction(u) - damping * u)[inside].max() < 0.2 * damping * np.abs(u).max()
+    # a potential with forces below the pairs: the correction has none there
+    rng = np.random.default_rng(2)
+    wanted = basis_values(basis, r)[0] @ rng.normal(scale=0.02, size=basis.size)
+    close = (r > CLOSEST) & ~inside
+    assert np.abs(np.gradient(correction(wanted), r)[close]).max() < \
+        0.05 * np.abs(np.gradient(wanted, r)[close]).max()
 
 
 def _cli(*args, cwd):
