@@ -137,7 +137,7 @@ angular`), and `refined` or `default`, the blend's pair terms refined against th
 DEFAULT_MODEL_STORY = (
     "The shipped default: the pair model and the angular (three-body) model, half each "
     "(`water blend pair angular`), its pair terms then refined until its RDFs match CP2K's "
-    "(`water refine blend`: iterative Boltzmann inversion, a few meV per pair).")
+    "(`water refine blend`: iterative Boltzmann inversion, 1-2 meV per pair).")
 
 
 def shipped_model_path(name: str = "default") -> Path:

@@ -319,7 +319,8 @@ def add_commands(sub) -> None:
     refine.add_argument("model", help="conservative model file, or pair / angular / blend for a "
                         "shipped one (the shipped refined model is `water refine blend`)")
     refine.add_argument("--data", default=None, help=DATA_HELP)
-    add_flags(refine, RefineSettings, "iterations", "ps", "skip_ps", "damping", "ridge")
+    add_flags(refine, RefineSettings, "iterations", "ps", "skip_ps", "damping", "ridge",
+              "mts")
     add_config_options(refine, "RefineSettings")
     refine.add_argument("--out", default="runs/water-refine/model.npz",
                         help="model file (its settings go beside it: NAME.settings.json)")

@@ -143,6 +143,9 @@ class RefineSettings(Settings):
                              "per iteration")
     ridge: float = setting(1e-3, non_negative, "λ of the projection onto the radial basis, "
                            "relative to the mean squared column")
+    mts: int = setting(0, non_negative, "the runs' multiple time steps, as `water run --set "
+                       "mts=…` (0: automatic; refine for the integrator the model will run "
+                       "with)")
 
     def __post_init__(self):
         super().__post_init__()

@@ -119,7 +119,7 @@ def refine_model(model: WaterModel, data: ReferenceData, settings: RefineSetting
     settings, the summed coefficients and the history."""
     kelvin = dataset_temperature(data)
     target = pair_rdfs(data.positions, data.numbers, data.box)
-    run = RunSettings(ps=settings.ps, temperature=kelvin)
+    run = RunSettings(ps=settings.ps, temperature=kelvin, mts=settings.mts)
     total = {pair: np.zeros(model.basis.size) for pair in PAIRS}
     history, oxygens = [], np.nonzero(data.numbers == 8)[0]
     for k in range(settings.iterations):
