@@ -137,7 +137,8 @@ class RefineSettings(Settings):
     70 % and at its temperature, each followed by one Boltzmann-inversion correction."""
 
     iterations: int = setting(6, at_least(1), "runs, each followed by one correction")
-    ps: float = setting(10.0, at_least(4.0), "simulated time of each run [ps] (D needs 3)")
+    ps: float = setting(10.0, at_least(4.0), "simulated time of each run [ps], at least 4 (the "
+                        "D fit spans 3)")
     skip_ps: float = setting(1.0, non_negative, "start of each run left out of its RDFs [ps]")
     damping: float = setting(0.4, within(0.0, 1.0), "share α of k_B T ln(g / g_ref) added "
                              "per iteration")

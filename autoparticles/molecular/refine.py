@@ -112,16 +112,18 @@ def peak_deviations(target: dict, learned: dict) -> dict[str, float]:
 
 
 def refine_model(model: WaterModel, data: ReferenceData, settings: RefineSettings,
-                 progress: bool = True, report=print) -> tuple[WaterModel, list[dict]]:
+                 progress: bool = True, report=print, checkpoint=None
+                 ) -> tuple[WaterModel, list[dict]]:
     """(refined model, history): `settings.iterations` runs at the dataset's temperature,
     each followed by one correction; history: per run its peak deviations, D [cm²/s], mean
     T [K] and status. The target: all the dataset's frames. The model's metadata records the
-    settings, the summed coefficients and the history."""
+    settings, the summed coefficients and the history; checkpoint(model), if given, receives
+    the model so refined after every correction (an interruption loses one run at most)."""
     kelvin = dataset_temperature(data)
     target = pair_rdfs(data.positions, data.numbers, data.box)
     run = RunSettings(ps=settings.ps, temperature=kelvin, mts=settings.mts)
     total = {pair: np.zeros(model.basis.size) for pair in PAIRS}
-    history, oxygens = [], np.nonzero(data.numbers == 8)[0]
+    history, oxygens, fitted = [], np.nonzero(data.numbers == 8)[0], model.metadata
     for k in range(settings.iterations):
         traj = simulate(start_simulation(model, data, run), progress=progress)
         if traj.status != "ok":
@@ -137,13 +139,15 @@ def refine_model(model: WaterModel, data: ReferenceData, settings: RefineSetting
         step = boltzmann_correction(model.basis, target, learned,
                                     BOLTZMANN_EV_PER_K * kelvin, settings.damping,
                                     settings.ridge)
-        model = add_pair_terms(model, step)
         for pair in PAIRS:
             total[pair] += step[pair]
-    record = {"refine": {"settings": dataclasses.asdict(settings), "temperature_k": kelvin,
-                         "pair_terms": {p: w.tolist() for p, w in total.items()},
-                         "history": history, "fitted": model.metadata}}
-    return dataclasses.replace(model, metadata=record), history
+        record = {"refine": {"settings": dataclasses.asdict(settings), "temperature_k": kelvin,
+                             "pair_terms": {p: w.tolist() for p, w in total.items()},
+                             "history": list(history), "fitted": fitted}}
+        model = dataclasses.replace(add_pair_terms(model, step), metadata=record)
+        if checkpoint:
+            checkpoint(model)
+    return model, history
 
 
 def format_row(row: dict) -> str:

@@ -108,3 +108,17 @@ def test_water_refine_refuses_bad_settings_in_one_line_and_writes_nothing(tmp_pa
     done = _cli("pair", "--skip-ps", "12", "--out", str(tmp_path / "m.npz"), cwd=tmp_path)
     assert done.returncode == 2 and "skip_ps = 12 must be below ps = 10" in done.stderr
     assert "Traceback" not in done.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_every_correction_is_handed_on_as_it_is_made():
+    from autoparticles.molecular.config import RefineSettings
+    from autoparticles.molecular.reference.dataset import load_reference
+    from autoparticles.molecular.refine import refine_model
+
+    seen = []
+    model, history = refine_model(load_model("pair"), load_reference(),
+                                  RefineSettings(iterations=2, ps=4.0), progress=False,
+                                  report=lambda line: None, checkpoint=seen.append)
+    assert [len(m.metadata["refine"]["history"]) for m in seen] == [1, 2] and len(history) == 2
+    assert seen[-1] is model and seen[0].metadata["refine"]["fitted"] == load_model("pair").metadata
+    assert not np.array_equal(seen[0].species_losses[0].linear, model.species_losses[0].linear)
