@@ -119,10 +119,10 @@ def _water_refine(args) -> int:
     fitted, data = load_model(args.model), _load_data(args.data)
     plot = Path(args.out).with_suffix(".png")
     claim(args, "--out", args.out, fit_settings_path(args.out), plot)
+    # the model is saved after every correction (the last save is the refined model)
     model, history = refine_model(fitted, data, settings, progress=not args.json,
                                   checkpoint=lambda so_far: so_far.save(args.out))
     errors = {str(args.model): split_errors(fitted, data), "refined": split_errors(model, data)}
-    model.save(args.out)
     dump(settings, fit_settings_path(args.out))
     plot_refinement(model, plot)
     print(format_test_errors(errors))

@@ -14,8 +14,8 @@ lie, so the bonds and the bend keep their fitted forces.
 A pair term Σ_n w_n h_n(d_ij) is linear in the radial invariants, so the refined model is
 again one quadratic loss per species: each pair is counted in both atoms' losses, so the
 linear coefficients of species A on neighbours B change by w_AB / 2; C, the centres and the
-angular part stay. The forces change by a few per cent of their size at most (the test
-errors printed by `water refine` show it).
+angular part stay. The forces barely change (`water refine` prints the test-frame force
+errors before and after).
 """
 
 import dataclasses
@@ -33,8 +33,9 @@ from autoparticles.molecular.reference.dataset import ReferenceData
 from autoparticles.molecular.units import BOLTZMANN_EV_PER_K
 from autoparticles.molecular.world import simulate, start_simulation, temperature
 
-PAIRS = {"OO": ("g_OO", 8, 8), "OH": ("g_OH", 8, 1), "HH": ("g_HH", 1, 1)}
-"""Each refined pair: its RDF in PEAK_WINDOWS (analysis.py) and the atomic numbers."""
+PAIRS = {name.removeprefix("g_"): name for name in PEAK_WINDOWS}
+"""Each refined pair (OO, OH, HH) and its RDF's name in PEAK_WINDOWS (analysis.py), which
+holds its atomic numbers and whether only pairs between molecules count."""
 CLOSEST = 0.8
 """[Å] From here to the reference's first pairs of a kind (its first bin with g above
 MIN_PAIRS) the correction exerts no force: no pairs between molecules come that close, and
@@ -49,9 +50,8 @@ HELD_ROWS = 24
 
 def pair_rdfs(positions, numbers, box) -> dict[str, RDF]:
     """The refined pairs' RDFs of frames (F, N, 3) [Å]."""
-    return {pair: rdf(positions, numbers, box, first, second, PEAK_WINDOWS[name][2],
-                      bin_width=BIN_WIDTH)
-            for pair, (name, first, second) in PAIRS.items()}
+    return {pair: rdf(positions, numbers, box, *PEAK_WINDOWS[name][:3], bin_width=BIN_WIDTH)
+            for pair, name in PAIRS.items()}
 
 
 def boltzmann_correction(basis: RadialBasis, target: dict, learned: dict, kt: float,
@@ -74,17 +74,20 @@ def boltzmann_correction(basis: RadialBasis, target: dict, learned: dict, kt: fl
     return corrections
 
 
-def add_pair_terms(model: WaterModel, coefficients: dict) -> WaterModel:
-    """The model with Σ_pairs Σ_n w_n h_n(d) added to its energy, coefficients as from
-    `boltzmann_correction` (conservative models: in agent mode each atom would feel half)."""
+def _require_conservative(model: WaterModel) -> None:
     if model.mode != "conservative":
         raise ValueError("structural refinement needs a conservative model (in agent mode "
                          "the forces are no energy's gradient)")
-    nb, species = model.basis.size, {first: species_indices([first])[0]
-                                     for _, first, _ in PAIRS.values()}
+
+
+def add_pair_terms(model: WaterModel, coefficients: dict) -> WaterModel:
+    """The model with Σ_pairs Σ_n w_n h_n(d) added to its energy, coefficients as from
+    `boltzmann_correction` (conservative models: in agent mode each atom would feel half)."""
+    _require_conservative(model)
+    nb = model.basis.size
     linear = [loss.linear.copy() for loss in model.species_losses]
-    for pair, (_, first, second) in PAIRS.items():
-        a, b = species[first], species[second]
+    for pair, name in PAIRS.items():
+        a, b = species_indices(PEAK_WINDOWS[name][:2])
         linear[a][b * nb:(b + 1) * nb] += 0.5 * coefficients[pair]
         if a != b:
             linear[b][a * nb:(a + 1) * nb] += 0.5 * coefficients[pair]
@@ -105,9 +108,10 @@ def dataset_temperature(data: ReferenceData) -> float:
 def peak_deviations(target: dict, learned: dict) -> dict[str, float]:
     """Relative first-peak height deviation of each learned RDF from the target's."""
     out = {}
-    for pair, (name, _, _) in PAIRS.items():
+    for pair, name in PAIRS.items():
         window = PEAK_WINDOWS[name][3]
-        out[name] = learned[pair].first_maximum(*window)[1] / target[pair].first_maximum(*window)[1] - 1
+        height = learned[pair].first_maximum(*window)[1]
+        out[name] = height / target[pair].first_maximum(*window)[1] - 1
     return out
 
 
@@ -115,10 +119,11 @@ def refine_model(model: WaterModel, data: ReferenceData, settings: RefineSetting
                  progress: bool = True, report=print, checkpoint=None
                  ) -> tuple[WaterModel, list[dict]]:
     """(refined model, history): `settings.iterations` runs at the dataset's temperature,
-    each followed by one correction; history: per run its peak deviations, D [cm²/s], mean
-    T [K] and status. The target: all the dataset's frames. The model's metadata records the
+    each followed by one correction; history: per run its first-peak deviations, D [cm²/s]
+    and mean T [K]. The target: all the dataset's frames. The model's metadata records the
     settings, the summed coefficients and the history; checkpoint(model), if given, receives
     the model so refined after every correction (an interruption loses one run at most)."""
+    _require_conservative(model)  # before any run
     kelvin = dataset_temperature(data)
     target = pair_rdfs(data.positions, data.numbers, data.box)
     run = RunSettings(ps=settings.ps, temperature=kelvin, mts=settings.mts)
@@ -151,7 +156,7 @@ def refine_model(model: WaterModel, data: ReferenceData, settings: RefineSetting
 
 
 def format_row(row: dict) -> str:
-    peaks = "  ".join(f"{name} {row[name]:+.1%}" for name, _, _ in PAIRS.values())
+    peaks = "  ".join(f"{name} {row[name]:+.1%}" for name in PAIRS.values())
     return (f"run {row['iteration']}: first peaks vs the reference {peaks}; "
             f"D {row['D_cm2_s'] * 1e5:.2f}e-5 cm²/s; T {row['temperature_k']:.1f} K")
 
@@ -168,9 +173,9 @@ def plot_refinement(model: WaterModel, path) -> Path:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
     r = np.linspace(0.8, model.basis.cutoff, 400)
     values = basis_values(model.basis, r)[0]
-    for pair, (name, _, _) in PAIRS.items():
-        left.plot(r, 1000.0 * values @ np.asarray(record["pair_terms"][pair]), label=name[2:])
-        runs = [row["iteration"] for row in record["history"]]
+    runs = [row["iteration"] for row in record["history"]]
+    for pair, name in PAIRS.items():
+        left.plot(r, 1000.0 * values @ np.asarray(record["pair_terms"][pair]), label=pair)
         right.plot(runs, [100.0 * row[name] for row in record["history"]], "o-", label=name)
     left.axhline(0.0, color="grey", lw=0.5)
     left.set(xlabel="r [Å]", ylabel="added pair potential [meV]",

@@ -20,11 +20,10 @@ from tests.molecular.conftest import SMALL_ANGULAR, make_random_model
 
 def _pair_sum(x, numbers, box, basis, coefficients):
     """Σ_{i<j} u_AB(d_ij) by brute force over all pairs, u = Σ_n w_n h_n."""
-    total = 0.0
+    names, total = {(8, 8): "OO", (8, 1): "OH", (1, 8): "OH", (1, 1): "HH"}, 0.0
     for i in range(len(x)):
         for j in range(i + 1, len(x)):
             d = np.linalg.norm(displacement(x[j][None], x[i][None], box))
-            names = {(8, 8): "OO", (8, 1): "OH", (1, 8): "OH", (1, 1): "HH"}
             total += basis_values(basis, [d])[0][0] @ coefficients[names[numbers[i], numbers[j]]]
     return total
 
